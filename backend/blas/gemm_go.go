@@ -1,0 +1,27 @@
+package blas
+
+import (
+	gblas "gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// goImpl is the pure-Go path.
+type goImpl struct{}
+
+func (goImpl) name() string     { return "go" }
+func (goImpl) setThreads(n int) {}
+
+func gtrans(t bool) gblas.Transpose {
+	if t {
+		return gblas.Trans
+	}
+	return gblas.NoTrans
+}
+
+func (goImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gonum.Implementation{}.Sgemm(gtrans(transA), gtrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (goImpl) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gonum.Implementation{}.Dgemm(gtrans(transA), gtrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
