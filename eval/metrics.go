@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 )
 
@@ -185,4 +186,11 @@ func (t *Table) ARI() float64 {
 	}
 	ftp, ffp, ffn, ftn := float64(tp), float64(fp), float64(fn), float64(tn)
 	return 2 * (ftp*ftn - ffn*ffp) / ((ftp+ffn)*(ffn+ftn) + (ftp+ffp)*(ffp+ftn))
+}
+
+// Text returns the scores as aligned "name value" lines: N, clusters, classes, then ACC, NMI
+// and ARI with four decimals.
+func (s Scores) Text() string {
+	return fmt.Sprintf("N         %d\nclusters  %d\nclasses   %d\nACC       %.4f\nNMI       %.4f\nARI       %.4f\n",
+		s.N, s.Clusters, s.Classes, s.ACC, s.NMI, s.ARI)
 }
