@@ -85,7 +85,7 @@ func Threads() int {
 }
 
 // Float is the element type accepted by Gemm.
-type Float interface{ ~float32 | ~float64 }
+type Float interface{ float32 | float64 }
 
 // Gemm is the generic form of Sgemm and Dgemm: C ← alpha·op(A)·op(B) + beta·C on row-major matrices.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {

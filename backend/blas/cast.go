@@ -2,7 +2,7 @@ package blas
 
 import "unsafe"
 
-// as32 reinterprets a slice whose element type has float32 as underlying type.
+// as32 reinterprets a slice of float32 or float64 known to be float32.
 func as32[T Float](s []T) []float32 {
 	if len(s) == 0 {
 		return nil
@@ -10,7 +10,7 @@ func as32[T Float](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
 }
 
-// as64 reinterprets a slice whose element type has float64 as underlying type.
+// as64 reinterprets a slice known to be float64.
 func as64[T Float](s []T) []float64 {
 	if len(s) == 0 {
 		return nil

@@ -1,0 +1,246 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// refConv is the reference convolution in float64, written independently of the kernels' index
+// tables: it materialises the dilated and padded (or cropped) input and the dilated kernel, then runs
+// the 7-loop strided valid correlation over them.
+func refConv(p ConvParams, x, w []float64) []float64 {
+	q := p.norm()
+	hd, wd := (q.H-1)*q.InDilH+1, (q.W-1)*q.InDilW+1
+	hp, wp := hd+q.PadTop+q.PadBottom, wd+q.PadLeft+q.PadRight
+	xp := make([]float64, q.N*max(hp, 0)*max(wp, 0)*q.C)
+	for n := 0; n < q.N; n++ {
+		for a := 0; a < hp; a++ {
+			for b := 0; b < wp; b++ {
+				ha, wb := a-q.PadTop, b-q.PadLeft // coordinate in the dilated input
+				if ha < 0 || ha >= hd || wb < 0 || wb >= wd || ha%q.InDilH != 0 || wb%q.InDilW != 0 {
+					continue
+				}
+				for c := 0; c < q.C; c++ {
+					xp[((n*hp+a)*wp+b)*q.C+c] = x[((n*q.H+ha/q.InDilH)*q.W+wb/q.InDilW)*q.C+c]
+				}
+			}
+		}
+	}
+	kh, kw := (q.KH-1)*q.KDilH+1, (q.KW-1)*q.KDilW+1
+	wdil := make([]float64, kh*kw*q.C*q.O)
+	for i := 0; i < q.KH; i++ {
+		for j := 0; j < q.KW; j++ {
+			copy(wdil[((i*q.KDilH)*kw+j*q.KDilW)*q.C*q.O:], w[(i*q.KW+j)*q.C*q.O:(i*q.KW+j+1)*q.C*q.O])
+		}
+	}
+	oh, ow := 0, 0
+	if hp >= kh {
+		oh = (hp-kh)/q.StrideH + 1
+	}
+	if wp >= kw {
+		ow = (wp-kw)/q.StrideW + 1
+	}
+	y := make([]float64, q.N*oh*ow*q.O)
+	for n := 0; n < q.N; n++ {
+		for r := 0; r < oh; r++ {
+			for s := 0; s < ow; s++ {
+				for o := 0; o < q.O; o++ {
+					var sum float64
+					for a := 0; a < kh; a++ {
+						for b := 0; b < kw; b++ {
+							for c := 0; c < q.C; c++ {
+								sum += xp[((n*hp+r*q.StrideH+a)*wp+s*q.StrideW+b)*q.C+c] * wdil[((a*kw+b)*q.C+c)*q.O+o]
+							}
+						}
+					}
+					y[((n*oh+r)*ow+s)*q.O+o] = sum
+				}
+			}
+		}
+	}
+	return y
+}
+
+func randVec(r *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = r.Float64()*2 - 1
+	}
+	return v
+}
+
+func to32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func convCases() []ConvParams {
+	return []ConvParams{
+		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, O: 4},                                                   // valid, zero strides mean 1
+		{N: 2, H: 7, W: 7, C: 2, KH: 5, KW: 5, O: 3, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}, // VGG-style
+		{N: 3, H: 8, W: 9, C: 1, KH: 3, KW: 2, O: 5, StrideH: 2, StrideW: 3, PadTop: 1, PadBottom: 0, PadLeft: 0, PadRight: 2},
+		{N: 2, H: 6, W: 7, C: 3, KH: 3, KW: 3, O: 2, KDilH: 2, KDilW: 3, PadTop: 2, PadBottom: 1, PadLeft: 3, PadRight: 0},
+		{N: 2, H: 4, W: 5, C: 2, KH: 3, KW: 2, O: 3, InDilH: 2, InDilW: 3, PadTop: 1, PadBottom: 2, PadLeft: 0, PadRight: 1},
+		{N: 1, H: 5, W: 5, C: 4, KH: 2, KW: 3, O: 2, StrideH: 2, StrideW: 2, InDilH: 2, InDilW: 2, KDilH: 2, KDilW: 1, PadTop: 3, PadBottom: 1, PadLeft: 1, PadRight: 2},
+		{N: 2, H: 8, W: 8, C: 3, KH: 3, KW: 3, O: 2, PadTop: -1, PadBottom: 1, PadLeft: -2, PadRight: -1}, // cropping
+		{N: 3, H: 4, W: 3, C: 5, KH: 1, KW: 1, O: 6},                                                      // 1×1 direct path
+		{N: 2, H: 5, W: 4, C: 3, KH: 1, KW: 1, O: 2, StrideH: 2, StrideW: 2},                              // strided 1×1
+		{N: 1, H: 3, W: 3, C: 2, KH: 5, KW: 5, O: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},    // window larger than input
+		{N: 4, H: 6, W: 6, C: 2, KH: 6, KW: 6, O: 3},                                                      // 1×1 output
+		// Gradient-of-conv shapes as an XLA-style backend would express them through Conv2D.
+		{N: 2, H: 3, W: 3, C: 4, KH: 3, KW: 3, O: 3, InDilH: 2, InDilW: 2, PadTop: 2, PadBottom: 3, PadLeft: 2, PadRight: 3},
+	}
+}
+
+// withBudgets runs f with the default im2col budget and with a budget of one element (one image per
+// tile), so that batch tiling is covered.
+func withBudgets(t *testing.T, f func(t *testing.T)) {
+	saved := colBudget
+	defer func() { colBudget = saved }()
+	for _, b := range []int{saved, 1} {
+		colBudget = b
+		t.Run(fmt.Sprintf("budget=%d", b), f)
+	}
+}
+
+func TestConv2DMatchesReference(t *testing.T) {
+	withBudgets(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 1))
+		for _, p := range convCases() {
+			if p.OutH() <= 0 || p.OutW() <= 0 {
+				t.Fatalf("%v: empty output in test case", p)
+			}
+			x, w := randVec(r, p.InputSize()), randVec(r, p.KernelSize())
+			want := refConv(p, x, w)
+			if len(want) != p.OutputSize() {
+				t.Fatalf("%v: reference output size %d, OutputSize %d", p, len(want), p.OutputSize())
+			}
+			y := make([]float64, p.OutputSize())
+			Conv2D(p, x, w, y)
+			y32 := make([]float32, p.OutputSize())
+			Conv2D(p, to32(x), to32(w), y32)
+			bound := float64(p.KH * p.KW * p.C)
+			for i := range want {
+				if math.Abs(y[i]-want[i]) > 1e-13*bound {
+					t.Fatalf("%v float64: y[%d] = %g, want %g", p, i, y[i], want[i])
+				}
+				if math.Abs(float64(y32[i])-want[i]) > 1e-6*bound {
+					t.Fatalf("%v float32: y[%d] = %g, want %g", p, i, y32[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// TestConv2DGradientsAdjoint checks ⟨Conv(x,w), dy⟩ = ⟨x, dx⟩ = ⟨w, dw⟩.
+func TestConv2DGradientsAdjoint(t *testing.T) {
+	withBudgets(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(2, 2))
+		for _, p := range convCases() {
+			x, w, dy := randVec(r, p.InputSize()), randVec(r, p.KernelSize()), randVec(r, p.OutputSize())
+			y := make([]float64, p.OutputSize())
+			Conv2D(p, x, w, y)
+			dx := randVec(r, p.InputSize()) // garbage: must be overwritten
+			Conv2DBackwardInput(p, dy, w, dx)
+			dw := randVec(r, p.KernelSize())
+			Conv2DBackwardFilter(p, x, dy, dw)
+			l, lx, lw := dot(y, dy), dot(x, dx), dot(w, dw)
+			scale := math.Sqrt(float64(len(y)*p.KH*p.KW*p.C)) + 1
+			if math.Abs(l-lx) > 1e-12*scale || math.Abs(l-lw) > 1e-12*scale {
+				t.Fatalf("%v: <y,dy>=%.15g <x,dx>=%.15g <w,dw>=%.15g", p, l, lx, lw)
+			}
+			// The float32 gradients agree with the float64 ones.
+			dx32, dw32 := make([]float32, len(dx)), make([]float32, len(dw))
+			Conv2DBackwardInput(p, to32(dy), to32(w), dx32)
+			Conv2DBackwardFilter(p, to32(x), to32(dy), dw32)
+			for i := range dx {
+				if math.Abs(float64(dx32[i])-dx[i]) > 1e-5*scale {
+					t.Fatalf("%v: float32 dx[%d] = %g, float64 %g", p, i, dx32[i], dx[i])
+				}
+			}
+			for i := range dw {
+				if math.Abs(float64(dw32[i])-dw[i]) > 1e-5*scale {
+					t.Fatalf("%v: float32 dw[%d] = %g, float64 %g", p, i, dw32[i], dw[i])
+				}
+			}
+		}
+	})
+}
+
+// TestConv2DGradientsFiniteDifferences checks dx and dw against central differences of
+// L(x, w) = ⟨Conv(x, w), dy⟩ in float64.
+func TestConv2DGradientsFiniteDifferences(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const h = 1e-3
+	for _, p := range convCases() {
+		x, w, dy := randVec(r, p.InputSize()), randVec(r, p.KernelSize()), randVec(r, p.OutputSize())
+		y := make([]float64, p.OutputSize())
+		loss := func() float64 { Conv2D(p, x, w, y); return dot(y, dy) }
+		dx, dw := make([]float64, len(x)), make([]float64, len(w))
+		Conv2DBackwardInput(p, dy, w, dx)
+		Conv2DBackwardFilter(p, x, dy, dw)
+		check := func(name string, v, grad []float64) {
+			for i := range v {
+				old := v[i]
+				v[i] = old + h
+				lp := loss()
+				v[i] = old - h
+				lm := loss()
+				v[i] = old
+				fd := (lp - lm) / (2 * h)
+				if math.Abs(fd-grad[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+					t.Fatalf("%v: d%s[%d] = %.12g, finite difference %.12g", p, name, i, grad[i], fd)
+				}
+			}
+		}
+		check("x", x, dx)
+		check("w", w, dw)
+	}
+}
+
+func TestConvParams(t *testing.T) {
+	cases := []struct {
+		p      ConvParams
+		oh, ow int
+		ok     bool
+	}{
+		{ConvParams{N: 1, H: 28, W: 28, C: 1, KH: 5, KW: 5, O: 64, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}, 28, 28, true},
+		{ConvParams{N: 1, H: 7, W: 7, C: 1, KH: 3, KW: 3, O: 1, StrideH: 2, StrideW: 3}, 3, 2, true},
+		{ConvParams{N: 1, H: 3, W: 4, C: 1, KH: 1, KW: 1, O: 1, InDilH: 3, InDilW: 2}, 7, 7, true},
+		{ConvParams{N: 1, H: 5, W: 5, C: 1, KH: 3, KW: 3, O: 1, KDilH: 2, KDilW: 3}, 1, 0, true},
+		{ConvParams{N: 1, H: 5, W: 5, C: 1, KH: 3, KW: 3, O: 1, PadTop: -1, PadLeft: -3}, 2, 0, true},
+		{ConvParams{N: 1, H: 0, W: 5, C: 1, KH: 3, KW: 3, O: 1}, 0, 3, false},
+		{ConvParams{N: 1, H: 5, W: 5, C: 1, KH: 3, KW: 3, O: 1, StrideH: -1}, 3, 3, false},
+	}
+	for _, tc := range cases {
+		if got := tc.p.Validate() == nil; got != tc.ok {
+			t.Errorf("%v: Validate ok=%v, want %v", tc.p, got, tc.ok)
+		}
+		if tc.ok && (tc.p.OutH() != tc.oh || tc.p.OutW() != tc.ow) {
+			t.Errorf("%v: out %dx%d, want %dx%d", tc.p, tc.p.OutH(), tc.p.OutW(), tc.oh, tc.ow)
+		}
+	}
+}
+
+func TestConv2DPanicsOnWrongLength(t *testing.T) {
+	p := ConvParams{N: 1, H: 3, W: 3, C: 1, KH: 3, KW: 3, O: 1}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic")
+		}
+	}()
+	Conv2D(p, make([]float32, 9), make([]float32, 8), make([]float32, 1))
+}

@@ -1,0 +1,56 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Float is the element type of the kernels.
+type Float interface{ float32 | float64 }
+
+// parallelFor calls f on contiguous sub-ranges of [0, n) from up to GOMAXPROCS goroutines.
+func parallelFor(n int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+var pool32, pool64 sync.Pool
+
+// getBuf returns a scratch slice of length n (contents undefined); putBuf recycles it.
+func getBuf[T Float](n int) []T {
+	var p *sync.Pool
+	switch any(T(0)).(type) {
+	case float32:
+		p = &pool32
+	default:
+		p = &pool64
+	}
+	if v, ok := p.Get().(*[]T); ok && cap(*v) >= n {
+		return (*v)[:n]
+	}
+	return make([]T, n)
+}
+
+func putBuf[T Float](b []T) {
+	switch any(T(0)).(type) {
+	case float32:
+		pool32.Put(&b)
+	default:
+		pool64.Put(&b)
+	}
+}

@@ -1,0 +1,159 @@
+package kernels
+
+import "math"
+
+// poolRange returns the input range [lo, hi) covered by window position o (clipped to the input).
+func poolRange(o, stride, pad, win, in int) (lo, hi int) {
+	start := o*stride - pad
+	return max(start, 0), min(start+win, in)
+}
+
+// MaxPool2D computes y[n,oh,ow,c] = max over the window of x (padding positions are ignored; a window
+// wholly in the padding gives −∞). NaN propagates. y is overwritten.
+func MaxPool2D[T Float](p PoolParams, x, y []T) {
+	p = p.mustValidate(len(x), len(y), "x", "y")
+	OH, OW, C := p.OutH(), p.OutW(), p.C
+	parallelFor(p.N*OH, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			n, oh := u/OH, u%OH
+			h0, h1 := poolRange(oh, p.StrideH, p.PadTop, p.WinH, p.H)
+			for ow := 0; ow < OW; ow++ {
+				w0, w1 := poolRange(ow, p.StrideW, p.PadLeft, p.WinW, p.W)
+				out := y[((n*OH+oh)*OW+ow)*C : ((n*OH+oh)*OW+ow+1)*C]
+				for c := range out {
+					out[c] = T(math.Inf(-1))
+				}
+				for h := h0; h < h1; h++ {
+					for w := w0; w < w1; w++ {
+						in := x[((n*p.H+h)*p.W+w)*C : ((n*p.H+h)*p.W+w+1)*C]
+						for c, v := range in {
+							if v > out[c] || v != v {
+								out[c] = v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// MaxPool2DBackward computes dx = ∂⟨MaxPool2D(x), dy⟩/∂x: each dy[n,oh,ow,c] is added to the input
+// position holding its window's maximum (the first one in row-major window order on ties, the first
+// NaN if any). dx is overwritten.
+func MaxPool2DBackward[T Float](p PoolParams, x, dy, dx []T) {
+	p = p.mustValidate(len(x), len(dy), "x", "dy")
+	if len(dx) != len(x) {
+		panic("kernels: MaxPool2DBackward: len(dx) != len(x)")
+	}
+	OH, OW, C := p.OutH(), p.OutW(), p.C
+	img := p.H * p.W * C
+	parallelFor(p.N, func(lo, hi int) {
+		arg := make([]int, C)
+		best := make([]T, C)
+		for n := lo; n < hi; n++ {
+			clear(dx[n*img : (n+1)*img])
+			for oh := 0; oh < OH; oh++ {
+				h0, h1 := poolRange(oh, p.StrideH, p.PadTop, p.WinH, p.H)
+				for ow := 0; ow < OW; ow++ {
+					w0, w1 := poolRange(ow, p.StrideW, p.PadLeft, p.WinW, p.W)
+					for c := range best {
+						best[c], arg[c] = T(math.Inf(-1)), -1
+					}
+					for h := h0; h < h1; h++ {
+						for w := w0; w < w1; w++ {
+							base := ((n*p.H+h)*p.W + w) * C
+							for c, v := range x[base : base+C] {
+								if arg[c] < 0 || v > best[c] || (v != v && best[c] == best[c]) {
+									best[c], arg[c] = v, base+c
+								}
+							}
+						}
+					}
+					g := dy[((n*OH+oh)*OW+ow)*C : ((n*OH+oh)*OW+ow+1)*C]
+					for c, a := range arg {
+						if a >= 0 {
+							dx[a] += g[c]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// poolCount is the average-pooling divisor of a window covering rows [h0,h1) and columns [w0,w1).
+func (p PoolParams) poolCount(h0, h1, w0, w1 int) int {
+	if p.CountIncludePad {
+		return p.WinH * p.WinW
+	}
+	return (h1 - h0) * (w1 - w0)
+}
+
+// AvgPool2D computes y[n,oh,ow,c] = (Σ over the window of x)/count, with count = WinH·WinW when
+// CountIncludePad, else the number of window positions inside the input (a window with none gives 0).
+// y is overwritten.
+func AvgPool2D[T Float](p PoolParams, x, y []T) {
+	p = p.mustValidate(len(x), len(y), "x", "y")
+	OH, OW, C := p.OutH(), p.OutW(), p.C
+	parallelFor(p.N*OH, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			n, oh := u/OH, u%OH
+			h0, h1 := poolRange(oh, p.StrideH, p.PadTop, p.WinH, p.H)
+			for ow := 0; ow < OW; ow++ {
+				w0, w1 := poolRange(ow, p.StrideW, p.PadLeft, p.WinW, p.W)
+				out := y[((n*OH+oh)*OW+ow)*C : ((n*OH+oh)*OW+ow+1)*C]
+				clear(out)
+				cnt := p.poolCount(h0, h1, w0, w1)
+				if cnt <= 0 {
+					continue
+				}
+				for h := h0; h < h1; h++ {
+					for w := w0; w < w1; w++ {
+						in := x[((n*p.H+h)*p.W+w)*C : ((n*p.H+h)*p.W+w+1)*C]
+						for c, v := range in {
+							out[c] += v
+						}
+					}
+				}
+				inv := 1 / T(cnt)
+				for c := range out {
+					out[c] *= inv
+				}
+			}
+		}
+	})
+}
+
+// AvgPool2DBackward computes dx = ∂⟨AvgPool2D(x), dy⟩/∂x: each dy[n,oh,ow,c]/count is added to every
+// input position of its window. dx is overwritten.
+func AvgPool2DBackward[T Float](p PoolParams, dy, dx []T) {
+	p = p.mustValidate(len(dx), len(dy), "dx", "dy")
+	OH, OW, C := p.OutH(), p.OutW(), p.C
+	img := p.H * p.W * C
+	parallelFor(p.N, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			clear(dx[n*img : (n+1)*img])
+			for oh := 0; oh < OH; oh++ {
+				h0, h1 := poolRange(oh, p.StrideH, p.PadTop, p.WinH, p.H)
+				for ow := 0; ow < OW; ow++ {
+					w0, w1 := poolRange(ow, p.StrideW, p.PadLeft, p.WinW, p.W)
+					cnt := p.poolCount(h0, h1, w0, w1)
+					if cnt <= 0 {
+						continue
+					}
+					inv := 1 / T(cnt)
+					g := dy[((n*OH+oh)*OW+ow)*C : ((n*OH+oh)*OW+ow+1)*C]
+					for h := h0; h < h1; h++ {
+						for w := w0; w < w1; w++ {
+							d := dx[((n*p.H+h)*p.W+w)*C : ((n*p.H+h)*p.W+w+1)*C]
+							for c, v := range g {
+								d[c] += v * inv
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
