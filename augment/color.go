@@ -1,0 +1,442 @@
+package augment
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// luma returns the ITU-R 601 grey level of an RGB pixel as PIL computes it:
+// L = (19595·R + 38470·G + 7471·B + 2^15) >> 16 ≈ 0.299R + 0.587G + 0.114B.
+func luma(r, g, b uint8) uint8 {
+	return uint8((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
+}
+
+// Grayscale returns the image with every pixel replaced by its grey level (see luma) in all of
+// its channels; shape is kept. A one-channel image is returned unchanged (copied).
+func Grayscale(img Image) Image {
+	var out Image
+	grayInto(&out, img)
+	return out
+}
+
+func grayInto(dst *Image, src Image) {
+	dst.reshape(src.H, src.W, src.C)
+	if src.C == 1 {
+		copy(dst.Pix, src.Pix)
+		return
+	}
+	p, o := src.Pix, dst.Pix
+	for i := 0; i+2 < len(p); i += 3 {
+		l := luma(p[i], p[i+1], p[i+2])
+		o[i], o[i+1], o[i+2] = l, l, l
+	}
+}
+
+// lutInto maps every byte through table t.
+func lutInto(dst *Image, src Image, t *[256]uint8) {
+	dst.reshape(src.H, src.W, src.C)
+	o := dst.Pix
+	for i, v := range src.Pix {
+		o[i] = t[v]
+	}
+}
+
+// Brightness blends with black: out = round(f·in), clamped to 0..255 (PIL's
+// ImageEnhance.Brightness, torchvision's adjust_brightness).
+func Brightness(img Image, f float64) Image {
+	var out Image
+	brightnessInto(&out, img, f)
+	return out
+}
+
+func brightnessInto(dst *Image, src Image, f float64) {
+	var t [256]uint8
+	for i := range t {
+		t[i] = round8(f * float64(i))
+	}
+	lutInto(dst, src, &t)
+}
+
+// meanGray returns the mean grey level of img (luma for RGB, the value for grey).
+func meanGray(img Image) float64 {
+	var s uint64
+	p := img.Pix
+	if img.C == 1 {
+		for _, v := range p {
+			s += uint64(v)
+		}
+	} else {
+		for i := 0; i+2 < len(p); i += 3 {
+			s += uint64(luma(p[i], p[i+1], p[i+2]))
+		}
+	}
+	return float64(s) / float64(img.H*img.W)
+}
+
+// Contrast blends with the mean grey level m: out = round(m + f·(in − m)), clamped. As in PIL's
+// ImageEnhance.Contrast, m is rounded to an integer first.
+func Contrast(img Image, f float64) Image {
+	var out Image
+	contrastInto(&out, img, f, math.Floor(meanGray(img)+0.5))
+	return out
+}
+
+func contrastInto(dst *Image, src Image, f, m float64) {
+	var t [256]uint8
+	for i := range t {
+		t[i] = round8(m + f*(float64(i)-m))
+	}
+	lutInto(dst, src, &t)
+}
+
+// Color (saturation) blends each pixel with its grey level g: out = round(g + f·(in − g)),
+// clamped, with f in 8-bit fixed point (PIL's ImageEnhance.Color). Grey images are unchanged.
+func Color(img Image, f float64) Image {
+	var out Image
+	colorInto(&out, img, f)
+	return out
+}
+
+func colorInto(dst *Image, src Image, f float64) {
+	dst.reshape(src.H, src.W, src.C)
+	if src.C == 1 {
+		copy(dst.Pix, src.Pix)
+		return
+	}
+	f8 := int(math.Round(f * 256))
+	p, o := src.Pix, dst.Pix
+	for i := 0; i+2 < len(p); i += 3 {
+		g := int(luma(p[i], p[i+1], p[i+2]))
+		for k := 0; k < 3; k++ {
+			o[i+k] = clamp8(g + ((int(p[i+k])-g)*f8+128)>>8)
+		}
+	}
+}
+
+// Sharpness blends with a smoothed copy s: out = round(s + f·(in − s)), clamped, where s is the
+// 3×3 filter [1 1 1; 1 5 1; 1 1 1]/13 (rounded) inside the image and s = in on the one-pixel
+// border (PIL's ImageEnhance.Sharpness).
+func Sharpness(img Image, f float64) Image {
+	var out Image
+	sharpnessInto(&out, img, f)
+	return out
+}
+
+func sharpnessInto(dst *Image, src Image, f float64) {
+	dst.reshape(src.H, src.W, src.C)
+	copy(dst.Pix, src.Pix)
+	h, w, c := src.H, src.W, src.C
+	if h < 3 || w < 3 {
+		return
+	}
+	f8 := int(math.Round(f * 256))
+	p, o := src.Pix, dst.Pix
+	stride := w * c
+	for y := 1; y < h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			base := y*stride + x*c
+			for k := 0; k < c; k++ {
+				i := base + k
+				sum := int(p[i-stride-c]) + int(p[i-stride]) + int(p[i-stride+c]) +
+					int(p[i-c]) + 5*int(p[i]) + int(p[i+c]) +
+					int(p[i+stride-c]) + int(p[i+stride]) + int(p[i+stride+c])
+				s := (sum + 6) / 13
+				o[i] = clamp8(s + ((int(p[i])-s)*f8+128)>>8)
+			}
+		}
+	}
+}
+
+// Solarize inverts every value at or above the threshold: out = in if in < thr, else 255 − in
+// (PIL's ImageOps.solarize).
+func Solarize(img Image, thr float64) Image {
+	var out Image
+	solarizeInto(&out, img, thr)
+	return out
+}
+
+func solarizeInto(dst *Image, src Image, thr float64) {
+	var t [256]uint8
+	for i := range t {
+		if float64(i) < thr {
+			t[i] = uint8(i)
+		} else {
+			t[i] = uint8(255 - i)
+		}
+	}
+	lutInto(dst, src, &t)
+}
+
+// Posterize keeps the top bits bits of every value: out = in & (0xFF << (8 − bits)), with bits
+// clamped to 1..8 (PIL's ImageOps.posterize).
+func Posterize(img Image, bits int) Image {
+	var out Image
+	posterizeInto(&out, img, bits)
+	return out
+}
+
+func posterizeInto(dst *Image, src Image, bits int) {
+	bits = min(max(bits, 1), 8)
+	mask := uint8(0xFF << (8 - bits))
+	dst.reshape(src.H, src.W, src.C)
+	o := dst.Pix
+	for i, v := range src.Pix {
+		o[i] = v & mask
+	}
+}
+
+// AutoContrast stretches each channel to the full range: with lo and hi the channel's minimum
+// and maximum, out = ⌊(in − lo)·255/(hi − lo)⌋ clamped to 0..255; a constant channel is left
+// unchanged (PIL's ImageOps.autocontrast with no cutoff).
+func AutoContrast(img Image) Image {
+	var out Image
+	autoContrastInto(&out, img)
+	return out
+}
+
+func autoContrastInto(dst *Image, src Image) {
+	dst.reshape(src.H, src.W, src.C)
+	c := src.C
+	for k := 0; k < c; k++ {
+		lo, hi := uint8(255), uint8(0)
+		for i := k; i < len(src.Pix); i += c {
+			v := src.Pix[i]
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		var t [256]uint8
+		if hi <= lo {
+			for i := range t {
+				t[i] = uint8(i)
+			}
+		} else {
+			scale := 255 / float64(hi-lo)
+			for i := range t {
+				v := (float64(i) - float64(lo)) * scale
+				switch {
+				case v <= 0:
+					t[i] = 0
+				case v >= 255:
+					t[i] = 255
+				default:
+					t[i] = uint8(v + 1e-9)
+				}
+			}
+		}
+		for i := k; i < len(src.Pix); i += c {
+			dst.Pix[i] = t[src.Pix[i]]
+		}
+	}
+}
+
+// Equalize equalises the histogram of each channel as PIL's ImageOps.equalize does: with hist
+// the channel's histogram, n the pixel count and last the count of its largest value,
+// step = ⌊(n − last)/255⌋; if step is 0 the channel is unchanged, otherwise value i maps to
+// min(255, ⌊(⌊step/2⌋ + Σ_{j<i} hist_j)/step⌋).
+func Equalize(img Image) Image {
+	var out Image
+	equalizeInto(&out, img)
+	return out
+}
+
+func equalizeInto(dst *Image, src Image) {
+	dst.reshape(src.H, src.W, src.C)
+	c := src.C
+	for k := 0; k < c; k++ {
+		var hist [256]int
+		for i := k; i < len(src.Pix); i += c {
+			hist[src.Pix[i]]++
+		}
+		n, last := 0, 0
+		for i, h := range hist {
+			n += h
+			if h > 0 {
+				last = hist[i]
+			}
+		}
+		step := (n - last) / 255
+		var t [256]uint8
+		if step == 0 {
+			for i := range t {
+				t[i] = uint8(i)
+			}
+		} else {
+			acc := step / 2
+			for i := range t {
+				t[i] = uint8(min(acc/step, 255))
+				acc += hist[i]
+			}
+		}
+		for i := k; i < len(src.Pix); i += c {
+			dst.Pix[i] = t[src.Pix[i]]
+		}
+	}
+}
+
+// Hue shifts the hue of every RGB pixel by shift turns (shift ∈ [−0.5, 0.5]): the pixel is
+// converted to HSV, h ← (h + shift) mod 1, and converted back with rounding
+// (torchvision's adjust_hue). Grey images are unchanged.
+func Hue(img Image, shift float64) Image {
+	var out Image
+	hueInto(&out, img, shift)
+	return out
+}
+
+func hueInto(dst *Image, src Image, shift float64) {
+	dst.reshape(src.H, src.W, src.C)
+	if src.C == 1 || shift == 0 {
+		copy(dst.Pix, src.Pix)
+		return
+	}
+	p, o := src.Pix, dst.Pix
+	for i := 0; i+2 < len(p); i += 3 {
+		r, g, b := float64(p[i]), float64(p[i+1]), float64(p[i+2])
+		mx := max(r, g, b)
+		mn := min(r, g, b)
+		if mx == mn { // grey: hue has no effect
+			o[i], o[i+1], o[i+2] = p[i], p[i+1], p[i+2]
+			continue
+		}
+		d := mx - mn
+		var h float64
+		switch mx {
+		case r:
+			h = (g - b) / d
+		case g:
+			h = 2 + (b-r)/d
+		default:
+			h = 4 + (r-g)/d
+		}
+		h = h/6 + shift
+		h -= math.Floor(h)
+		// Back to RGB with value mx and saturation d/mx.
+		h6 := h * 6
+		sector := int(h6)
+		if sector == 6 {
+			sector = 0
+		}
+		fr := h6 - float64(sector)
+		q := mx - d*fr // falling edge
+		t := mn + d*fr // rising edge
+		var rr, gg, bb float64
+		switch sector {
+		case 0:
+			rr, gg, bb = mx, t, mn
+		case 1:
+			rr, gg, bb = q, mx, mn
+		case 2:
+			rr, gg, bb = mn, mx, t
+		case 3:
+			rr, gg, bb = mn, q, mx
+		case 4:
+			rr, gg, bb = t, mn, mx
+		default:
+			rr, gg, bb = mx, mn, q
+		}
+		o[i], o[i+1], o[i+2] = round8(rr), round8(gg), round8(bb)
+	}
+}
+
+// JitterParams are the strengths of ColorJitter, in the style of torchvision's ColorJitter:
+// brightness, contrast and saturation factors are drawn from U(max(0, 1−s), 1+s) and the hue
+// shift from U(−Hue, Hue) turns. A zero strength skips that adjustment.
+type JitterParams struct {
+	Brightness float64
+	Contrast   float64
+	Saturation float64
+	Hue        float64
+}
+
+// ColorJitter applies brightness, contrast, saturation and hue adjustments (Brightness,
+// Contrast with the float mean grey level, Color, Hue) with factors drawn from p, in a random
+// order.
+func ColorJitter(rng *rand.Rand, img Image, p JitterParams) Image {
+	var a, b Image
+	return *colorJitterInto(&a, &b, rng, img, p)
+}
+
+// colorJitterInto runs ColorJitter using a and b as work images and returns the one holding the
+// result (never aliasing src).
+func colorJitterInto(a, b *Image, rng *rand.Rand, src Image, p JitterParams) *Image {
+	order := [4]int{0, 1, 2, 3}
+	rng.Shuffle(4, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	factor := func(s float64) float64 { return uniform(rng, max(0, 1-s), 1+s) }
+	a.copyFrom(src)
+	cur, nxt := a, b
+	for _, op := range order {
+		switch op {
+		case 0:
+			if p.Brightness > 0 {
+				brightnessInto(nxt, *cur, factor(p.Brightness))
+				cur, nxt = nxt, cur
+			}
+		case 1:
+			if p.Contrast > 0 {
+				contrastInto(nxt, *cur, factor(p.Contrast), meanGray(*cur))
+				cur, nxt = nxt, cur
+			}
+		case 2:
+			if p.Saturation > 0 && src.C == 3 {
+				colorInto(nxt, *cur, factor(p.Saturation))
+				cur, nxt = nxt, cur
+			}
+		case 3:
+			if p.Hue > 0 && src.C == 3 {
+				hueInto(nxt, *cur, uniform(rng, -p.Hue, p.Hue))
+				cur, nxt = nxt, cur
+			}
+		}
+	}
+	return cur
+}
+
+// Cutout sets a side×side square centred at row cy, column cx, clipped to the image, to fill
+// (one value per channel, or one value for all): rows cy−⌊side/2⌋ … cy−⌊side/2⌋+side−1 and the
+// same for columns.
+func Cutout(img Image, cy, cx, side int, fill []uint8) Image {
+	out := img.Clone()
+	cutoutInPlace(out, cy, cx, side, fill)
+	return out
+}
+
+func cutoutInPlace(img Image, cy, cx, side int, fill []uint8) {
+	y0, x0 := cy-side/2, cx-side/2
+	y1, x1 := min(y0+side, img.H), min(x0+side, img.W)
+	y0, x0 = max(y0, 0), max(x0, 0)
+	c := img.C
+	for y := y0; y < y1; y++ {
+		row := img.Pix[(y*img.W+x0)*c : (y*img.W+x1)*c]
+		for i := range row {
+			row[i] = fillAt(fill, i%c)
+		}
+	}
+}
+
+func fillAt(fill []uint8, k int) uint8 {
+	switch {
+	case len(fill) == 0:
+		return 0
+	case k < len(fill):
+		return fill[k]
+	default:
+		return fill[0]
+	}
+}
+
+// RandomCutout cuts holes squares (see Cutout), each with centre uniform over the pixels and
+// side uniform in sideMin..sideMax.
+func RandomCutout(rng *rand.Rand, img Image, holes, sideMin, sideMax int, fill []uint8) Image {
+	out := img.Clone()
+	randomCutoutInPlace(rng, out, holes, sideMin, sideMax, fill)
+	return out
+}
+
+func randomCutoutInPlace(rng *rand.Rand, img Image, holes, sideMin, sideMax int, fill []uint8) {
+	for range holes {
+		side := sideMin
+		if sideMax > sideMin {
+			side += rng.IntN(sideMax - sideMin + 1)
+		}
+		cy, cx := rng.IntN(img.H), rng.IntN(img.W)
+		cutoutInPlace(img, cy, cx, side, fill)
+	}
+}
