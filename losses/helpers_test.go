@@ -33,7 +33,7 @@ type mat struct {
 func newMat(rows, cols int) mat { return mat{rows, cols, make([]float64, rows*cols)} }
 
 func (m mat) at(i, j int) float64 { return m.data[i*m.cols+j] }
-func (m mat) row(i int) []float64  { return m.data[i*m.cols : (i+1)*m.cols] }
+func (m mat) row(i int) []float64 { return m.data[i*m.cols : (i+1)*m.cols] }
 func (m mat) clone() mat {
 	return mat{m.rows, m.cols, append([]float64(nil), m.data...)}
 }

@@ -74,12 +74,12 @@ func BatchNorm(ctx *context.Context, x *graph.Node) *graph.Node {
 			graph.MulScalar(graph.StopGradient(variance), m*unbias))
 		runMean.SetValueGraph(newMean)
 		runVar.SetValueGraph(newVar)
-		scale := graph.Mul(gamma.ValueGraph(g), graph.Rsqrt(graph.AddScalar(variance, BatchNormEpsilon)))
+		scale := graph.Mul(gamma.ValueGraph(g), graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, BatchNormEpsilon))))
 		return graph.Add(graph.Mul(centered, bcast(scale)), bcast(beta.ValueGraph(g)))
 	}
 	mean = runMean.ValueGraph(g)
 	variance = runVar.ValueGraph(g)
-	scale := graph.Mul(gamma.ValueGraph(g), graph.Rsqrt(graph.AddScalar(variance, BatchNormEpsilon)))
+	scale := graph.Mul(gamma.ValueGraph(g), graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, BatchNormEpsilon))))
 	shift := graph.Sub(beta.ValueGraph(g), graph.Mul(mean, scale))
 	return graph.Add(graph.Mul(x, bcast(scale)), bcast(shift))
 }
