@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cct-dev/cct/augment"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -39,7 +40,7 @@ type Config struct {
 // DataConfig says which examples are trained on.
 type DataConfig struct {
 	Name   string `yaml:"name" doc:"dataset: mnist, fashion-mnist, cifar10, cifar100-20, stl10, imagefolder:DIR, features:FILE.npy"`
-	Split  string `yaml:"split" doc:"training split: train, test, all (train+test), unlabeled"`
+	Split  string `yaml:"split" doc:"training split: train, test, all (train+test), unlabeled, or '+'-joined splits"`
 	Dir    string `yaml:"dir" doc:"data folder (empty: $CCT_DATA, else ~/.cache/cct)"`
 	Subset int    `yaml:"subset" doc:"train on a seeded random subset of this many examples (0: all)"`
 }
@@ -69,12 +70,14 @@ type AugmentConfig struct {
 	Weight    float64 `yaml:"weight" doc:"β, weight of the augmented-view term (0: no augmented view for cce/miadm/sela)"`
 	Normalize string  `yaml:"normalize" doc:"input normalisation preset: none, mnist, cifar10, cifar20, stl (ImageNet)"`
 	Workers   int     `yaml:"workers" doc:"goroutines preparing batches (0: number of CPUs)"`
+	// Options tunes the pipeline (rotation range, crop padding, …); see augment.Options. A zero
+	// value keeps the pipeline's default, a negative one switches that stage off.
+	Options augment.Options `yaml:"options" doc:"pipeline option (0: the pipeline's default, negative: off); see augment.Options"`
 }
 
 // PseudolabelConfig drives the y-step of the self-labeling losses.
 type PseudolabelConfig struct {
 	Scope    string  `yaml:"scope" doc:"batch: EM/PGD/MIADM on each mini-batch (N = B, ȳ over the batch); epoch: a dataset-level y refreshed once per epoch"`
-	Sigma    string  `yaml:"sigma" doc:"network mode giving σ for the y-step: eval (inference mode, running batch-norm statistics) or train (batch statistics, running averages untouched)"`
 	Tol      float64 `yaml:"tol" doc:"stop when the relative decrease of the loss is below tol"`
 	MaxIters int     `yaml:"max_iters" doc:"maximum EM (or PGD) iterations per y-step"`
 	PGDStep  float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
@@ -112,7 +115,7 @@ type LabelsConfig struct {
 
 // EvalConfig is the evaluation after every epoch.
 type EvalConfig struct {
-	Split string `yaml:"split" doc:"split evaluated after every epoch (empty: the training split)"`
+	Split string `yaml:"split" doc:"split evaluated after every epoch (empty: the training split, with data.subset applied)"`
 	Batch int    `yaml:"batch" doc:"inference batch size (0: the training batch)"`
 }
 
@@ -137,7 +140,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none"},
-		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "eval", Tol: 1e-5, MaxIters: 100, PGDStep: 0.1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Scope: "batch", Tol: 1e-5, MaxIters: 100, PGDStep: 0.1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
@@ -307,6 +310,7 @@ func (c *Config) Validate() error {
 		{c.Batch < 1, "key batch: must be ≥ 1"},
 		{!finite(c.Lambda) || c.Lambda < 0, "key lambda: must be a finite number ≥ 0"},
 		{c.Data.Name == "", "key data.name: empty"},
+		{c.Data.Split == "", "key data.split: empty"},
 		{c.Data.Subset < 0, "key data.subset: must be ≥ 0"},
 		{c.Model.Clusters < 0 || c.Model.Clusters == 1, "key model.clusters: must be 0 (number of classes) or ≥ 2"},
 		{!finite(c.Optim.LR) || c.Optim.LR <= 0, "key optim.lr: must be > 0"},
@@ -343,18 +347,11 @@ func (c *Config) Validate() error {
 	}
 	for _, e := range []error{
 		oneOf("loss", c.Loss, Losses...),
-		oneOf("data.split", c.Data.Split, "train", "test", "all", "unlabeled"),
 		oneOf("optim.name", c.Optim.Name, "adam", "sgd"),
 		oneOf("pseudolabel.scope", c.Pseudolabel.Scope, "batch", "epoch"),
-		oneOf("pseudolabel.sigma", c.Pseudolabel.Sigma, "eval", "train"),
 	} {
 		if e != nil {
 			return e
-		}
-	}
-	if c.Eval.Split != "" {
-		if err := oneOf("eval.split", c.Eval.Split, "train", "test", "all", "unlabeled"); err != nil {
-			return err
 		}
 	}
 	if (c.Loss == "imsat" || c.Loss == "iic") && c.Augment.Pipeline == "none" {
@@ -386,8 +383,16 @@ func HelpConfig() string {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			key := joinKey(prefix, name)
-			if f.Type.Kind() == reflect.Struct {
+			if f.Type.Kind() == reflect.Struct && f.Tag.Get("doc") == "" {
 				walk(f.Type, v.Field(i), key)
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct {
+				// A struct of another package: list its keys under the group's doc.
+				for j := 0; j < f.Type.NumField(); j++ {
+					sub, _, _ := strings.Cut(f.Type.Field(j).Tag.Get("yaml"), ",")
+					fmt.Fprintf(&b, "  %-22s %s [%v]\n", joinKey(key, sub), f.Tag.Get("doc"), v.Field(i).Field(j).Interface())
+				}
 				continue
 			}
 			fmt.Fprintf(&b, "  %-22s %s [%v]\n", key, f.Tag.Get("doc"), v.Field(i).Interface())

@@ -38,6 +38,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"set no equals", "", []string{"epochs"}, "key=value"},
 		{"iic without augmentation", "loss: iic\n", nil, "key augment.pipeline"},
 		{"bad yaml", "a: [\n", nil, "bad YAML"},
+		{"unknown augment option", "augment:\n  options:\n    degres: 3\n", nil, "unknown key augment.options.degres"},
+		{"bad list", "augment:\n  options:\n    ops: 3\n", nil, "key augment.options.ops"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,13 +63,15 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 
 func TestLoadConfigValuesAndOverrides(t *testing.T) {
 	p := writeTemp(t, "c.yaml", "name: x\nepochs: 3\noptim:\n  lr: 0.5\naugment:\n  pipeline: digits\n")
-	cfg, err := LoadConfig(p, []string{"optim.weight_decay=0.25", "data.name=features:/a b.npy", "seed=7"})
+	cfg, err := LoadConfig(p, []string{"optim.weight_decay=0.25", "data.name=features:/a b.npy", "seed=7",
+		"augment.options.ops=[Rotate, Solarize]", "augment.options.degrees=5"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Default()
 	want.Name, want.Epochs, want.Optim.LR, want.Augment.Pipeline = "x", 3, 0.5, "digits"
 	want.Optim.WeightDecay, want.Data.Name, want.Seed = 0.25, "features:/a b.npy", 7
+	want.Augment.Options.Ops, want.Augment.Options.Degrees = []string{"Rotate", "Solarize"}, 5
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got %+v\nwant %+v", cfg, want)
 	}
@@ -88,12 +92,21 @@ func TestHelpConfigDocumentsEveryKey(t *testing.T) {
 		for i := 0; i < t2.NumField(); i++ {
 			f := t2.Field(i)
 			key := joinKey(prefix, strings.Split(f.Tag.Get("yaml"), ",")[0])
-			if f.Type.Kind() == reflect.Struct {
+			if f.Type.Kind() == reflect.Struct && f.Tag.Get("doc") == "" {
 				walk(f.Type, key)
 				continue
 			}
 			if f.Tag.Get("doc") == "" {
 				t.Errorf("key %s has no doc", key)
+			}
+			if f.Type.Kind() == reflect.Struct {
+				for j := 0; j < f.Type.NumField(); j++ {
+					sub := joinKey(key, strings.Split(f.Type.Field(j).Tag.Get("yaml"), ",")[0])
+					if !strings.Contains(help, "  "+sub+" ") {
+						t.Errorf("key %s missing from HelpConfig", sub)
+					}
+				}
+				continue
 			}
 			if !strings.Contains(help, "  "+key+" ") {
 				t.Errorf("key %s missing from HelpConfig", key)

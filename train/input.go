@@ -1,0 +1,120 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/cct-dev/cct/augment"
+	"github.com/cct-dev/cct/data"
+)
+
+// inputs turns the examples of a dataset into float32 network inputs: normalised NHWC images
+// (with an optional augmented view) or feature rows.
+type inputs struct {
+	ds      *data.Dataset
+	dims    []int // dimensions of one example: H, W, C for images, D for features
+	size    int   // floats per example
+	norm    *augment.Normalizer
+	pipe    augment.Pipeline // augmented view; nil when none
+	workers int
+}
+
+// newInputs prepares ds for the network. pipeline "none" or "" means no augmented view.
+func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
+	in := &inputs{ds: ds, workers: cfg.Workers}
+	if !ds.IsImage() {
+		if cfg.Pipeline != "none" && cfg.Pipeline != "" {
+			return nil, fmt.Errorf("key augment.pipeline: %q cannot augment the feature vectors of %s; use none", cfg.Pipeline, ds.Name)
+		}
+		if cfg.Normalize != "none" && cfg.Normalize != "" {
+			return nil, fmt.Errorf("key augment.normalize: %q applies to images, %s holds feature vectors; use none", cfg.Normalize, ds.Name)
+		}
+		in.dims, in.size = []int{ds.D}, ds.D
+		return in, nil
+	}
+	in.dims, in.size = []int{ds.H, ds.W, ds.C}, ds.ImageSize()
+	norm, err := augment.NormalizerPreset(orDefault(cfg.Normalize, "none"))
+	if err != nil {
+		return nil, fmt.Errorf("key augment.normalize: %v", err)
+	}
+	if err := norm.Check(ds.C); err != nil {
+		return nil, fmt.Errorf("key augment.normalize: %v", err)
+	}
+	in.norm = norm
+	if cfg.Pipeline != "none" && cfg.Pipeline != "" {
+		opts := cfg.Options
+		if opts.Normalize == "" {
+			opts.Normalize = cfg.Normalize
+		}
+		p, err := augment.New(cfg.Pipeline, opts)
+		if err != nil {
+			return nil, fmt.Errorf("key augment.pipeline: %v", err)
+		}
+		in.pipe = p
+	}
+	return in, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// batchDims returns the tensor dimensions of a batch of b examples.
+func (in *inputs) batchDims(b int) []int {
+	return append([]int{b}, in.dims...)
+}
+
+// forEachBatch visits the examples of order in batches of bs (the last one smaller unless
+// dropLast) and calls fn with their indices, the clean inputs and, when aug is set and a pipeline
+// exists, the augmented view (nil otherwise). Augmentation is seeded by (seed, epoch, index) only.
+func (in *inputs) forEachBatch(order []int, bs int, dropLast, aug bool, seed int64, epoch int,
+	fn func(idx []int, x, xAug []float32) error) error {
+	if !in.ds.IsImage() {
+		for start := 0; start < len(order); start += bs {
+			end := min(start+bs, len(order))
+			if dropLast && end-start < bs && start > 0 {
+				break
+			}
+			idx := order[start:end]
+			x := make([]float32, len(idx)*in.size)
+			for b, i := range idx {
+				copy(x[b*in.size:], in.ds.Feature(i))
+			}
+			if err := fn(idx, x, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	views := 0
+	if aug && in.pipe != nil {
+		views = 1
+	}
+	ds := in.ds
+	f, err := augment.NewFeeder(augment.FeederConfig{
+		Get: func(i int) (augment.Image, int) {
+			return augment.Image{H: ds.H, W: ds.W, C: ds.C, Pix: ds.Image(i)}, ds.Labels[i]
+		},
+		Order:     order,
+		BatchSize: bs,
+		DropLast:  dropLast && len(order) > bs,
+		Pipeline:  in.pipe,
+		Norm:      in.norm,
+		Views:     views,
+		Workers:   in.workers,
+		Seed:      uint64(seed)<<8 ^ streamAug,
+		Epoch:     epoch,
+	})
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for b := range f.Batches() {
+		if err := fn(b.Indices, b.X, b.Aug); err != nil {
+			return err
+		}
+	}
+	return f.Err()
+}

@@ -1,0 +1,208 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/cct-dev/cct/losses"
+	"github.com/cct-dev/cct/models"
+	"github.com/cct-dev/cct/train/optim"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// network holds the model and its two compiled programs: probs (σ = softmax(z) in inference mode,
+// no gradients, nothing updated) and step (one optimiser step on the method's loss, training mode).
+type network struct {
+	cfg     *Config
+	k       int
+	in      *inputs
+	ctx     *context.Context
+	model   models.ModelFn
+	probs   *context.Exec
+	step    *context.Exec
+	targets bool // step takes soft targets y [B, K]
+	augView bool // step takes the augmented view
+	seeds   bool // step takes one-hot seed labels [B, K] (zero rows for unlabelled examples)
+}
+
+// newNetwork builds the model and the programs on ctx.
+func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k int, in *inputs) (*network, error) {
+	mc := models.Config{Clusters: k}
+	if len(in.dims) == 3 {
+		mc.Height, mc.Width, mc.Channels = in.dims[0], in.dims[1], in.dims[2]
+	} else {
+		mc.Height, mc.Width, mc.Channels = 1, 1, in.dims[0]
+	}
+	model, err := models.Build(cfg.Model.Name, mc)
+	if err != nil {
+		return nil, fmt.Errorf("key model.name: %v", err)
+	}
+	opt, err := optim.New(optim.Options{
+		Name: cfg.Optim.Name, LR: cfg.Optim.LR, BackboneLR: cfg.Optim.BackboneLR, HeadScope: cfg.Optim.HeadScope,
+		WeightDecay: cfg.Optim.WeightDecay, Momentum: cfg.Optim.Momentum,
+		Beta1: cfg.Optim.Beta1, Beta2: cfg.Optim.Beta2, Epsilon: cfg.Optim.Epsilon,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("key optim.name: %v", err)
+	}
+	n := &network{cfg: cfg, k: k, in: in, ctx: ctx, model: model}
+	switch cfg.Loss {
+	case "cce", "cce-pgd", "miadm", "sela", "supervised-ce", "supervised-cce":
+		n.targets = true
+		n.augView = in.pipe != nil && cfg.Augment.Weight > 0
+	case "imsat", "iic":
+		n.augView = true
+	}
+	n.seeds = cfg.Seeds.Fraction > 0
+	if n.augView && in.pipe == nil {
+		return nil, fmt.Errorf("key augment.pipeline: loss %s needs an augmented view", cfg.Loss)
+	}
+	n.probs, err = context.NewExec(backend, ctx, func(ctx *context.Context, x *Node) *Node {
+		ctx.SetTraining(x.Graph(), false)
+		return Softmax(model(ctx, x), -1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.step, err = context.NewExec(backend, ctx, func(ctx *context.Context, in []*Node) []*Node {
+		loss := n.lossGraph(ctx, in)
+		opt.UpdateGraph(ctx, loss.Graph(), loss)
+		return []*Node{loss}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// lossGraph builds the training loss of the method from the step's inputs, in order: x, then the
+// augmented view x' (augView), the targets y (targets), the seed labels s (seeds). With z = model(x)
+// and z' = model(x') (two forward passes, as IIC, IMSAT and SCAN do: batch norm normalises each view
+// with its own statistics and updates its running averages after each):
+//
+//	cce, cce-pgd, supervised-cce: mean H2(y, σ(z)) + β·mean H2(y, σ(z'))
+//	miadm, sela, supervised-ce:    mean H(y, σ(z))  + β·mean H(y, σ(z'))   (Shannon CE)
+//	migd:                          mean H(σ(z)) − γ·H(σ̄)
+//	imsat:                         R_SAT(z, z') + λ_I·(mean H(σ(z)) − μ·H(σ̄))
+//	iic:                           IIC(z, z')
+//
+// plus, with weak supervision, w·(Σ_i H(s_i, σ(z_i)))/(number of labelled examples in the batch).
+func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
+	g := in[0].Graph()
+	ctx.SetTraining(g, true)
+	x := in[0]
+	next := 1
+	take := func() *Node { v := in[next]; next++; return v }
+	var xAug, y, s *Node
+	if n.augView {
+		xAug = take()
+	}
+	if n.targets {
+		y = take()
+	}
+	if n.seeds {
+		s = take()
+	}
+	z := n.model(ctx, x)
+	var zAug *Node
+	if xAug != nil {
+		zAug = n.model(ctx, xAug)
+	}
+	beta := n.cfg.Augment.Weight
+	var loss *Node
+	withAug := func(f func(z, y *Node) *Node) *Node {
+		l := f(z, y)
+		if zAug != nil {
+			l = Add(l, MulScalar(f(zAug, y), beta))
+		}
+		return l
+	}
+	switch n.cfg.Loss {
+	case "cce", "cce-pgd", "supervised-cce":
+		loss = withAug(losses.CollisionCE)
+	case "miadm", "sela", "supervised-ce":
+		loss = withAug(losses.SoftCrossEntropy)
+	case "migd":
+		loss = losses.MIGD(z, n.cfg.MIGD.FairWeight)
+	case "imsat":
+		loss = losses.IMSAT(z, zAug, n.cfg.IMSAT.LambdaI, n.cfg.IMSAT.Mu)
+	case "iic":
+		loss = losses.IIC(z, zAug, 1)
+	default:
+		panic(fmt.Sprintf("loss %q has no network step", n.cfg.Loss))
+	}
+	if s != nil {
+		count := Max(ReduceAllSum(s), ScalarOne(g, s.DType()))
+		seedLoss := Div(ReduceAllSum(losses.SoftCrossEntropyPerExample(z, s)), count)
+		loss = Add(loss, MulScalar(seedLoss, n.cfg.Seeds.Weight))
+	}
+	return loss
+}
+
+// tensor wraps a float32 batch with the given dimensions.
+func tensor(x []float32, dims ...int) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(x, dims...)
+}
+
+// probabilities returns σ (rows of K float32) for a batch of b examples.
+func (n *network) probabilities(x []float32, b int) ([]float32, error) {
+	out, err := n.probs.Exec(tensor(x, n.in.batchDims(b)...))
+	if err != nil {
+		return nil, err
+	}
+	defer out[0].FinalizeAll()
+	return tensors.CopyFlatData[float32](out[0])
+}
+
+// trainStep runs one optimiser step and returns the loss.
+func (n *network) trainStep(x, xAug []float32, y, seeds []float32, b int) (float64, error) {
+	args := []any{tensor(x, n.in.batchDims(b)...)}
+	if n.augView {
+		args = append(args, tensor(xAug, n.in.batchDims(b)...))
+	}
+	if n.targets {
+		args = append(args, tensor(y, b, n.k))
+	}
+	if n.seeds {
+		args = append(args, tensor(seeds, b, n.k))
+	}
+	out, err := n.step.Exec(args...)
+	if err != nil {
+		return 0, err
+	}
+	defer out[0].FinalizeAll()
+	if out[0].DType() != dtypes.Float32 {
+		return 0, fmt.Errorf("loss has dtype %s, want float32", out[0].DType())
+	}
+	return float64(tensors.ToScalar[float32](out[0])), nil
+}
+
+// predictAll returns σ for every example of in (N×K float32), in dataset order, in inference
+// batches of bs. The last batch is padded to bs so that one program serves every batch.
+func (n *network) predictAll(in *inputs, bs int) ([]float32, error) {
+	N := in.ds.N
+	order := make([]int, N)
+	for i := range order {
+		order[i] = i
+	}
+	out := make([]float32, N*n.k)
+	pos := 0
+	bs = min(bs, N)
+	err := in.forEachBatch(order, bs, false, false, 0, 0, func(idx []int, x, _ []float32) error {
+		b := len(idx)
+		if b < bs {
+			x = append(x, make([]float32, (bs-b)*in.size)...)
+		}
+		p, err := n.probabilities(x, bs)
+		if err != nil {
+			return err
+		}
+		copy(out[pos*n.k:], p[:b*n.k])
+		pos += b
+		return nil
+	})
+	return out, err
+}
