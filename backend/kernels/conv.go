@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/cct-dev/cct/backend/blas"
 )
@@ -100,8 +101,61 @@ func im2col[T Float](g *convGeom, x, col []T, nImg int) {
 }
 
 // col2im is the adjoint of im2col: dx[img,ih,iw,c] = Σ of the col entries that im2col copied from
-// that input position. It gathers per input row, so it is parallel without write conflicts.
+// that input position. With at least as many images as workers it scatters image by image (parallel
+// over images); otherwise it gathers row by row (parallel over input rows). dx is overwritten.
 func col2im[T Float](g *convGeom, col, dx []T, nImg int) {
+	if nImg >= runtime.GOMAXPROCS(0) {
+		col2imScatter(g, col, dx, nImg)
+	} else {
+		col2imGather(g, col, dx, nImg)
+	}
+}
+
+func col2imScatter[T Float](g *convGeom, col, dx []T, nImg int) {
+	p := g.p
+	C, KH, KW := p.C, p.KH, p.KW
+	imgIn, imgCol := p.H*p.W*C, g.oh*g.ow*g.k
+	parallelFor(nImg, func(lo, hi int) {
+		for img := lo; img < hi; img++ {
+			di := dx[img*imgIn : (img+1)*imgIn]
+			clear(di)
+			ci := col[img*imgCol : (img+1)*imgCol]
+			for oh := 0; oh < g.oh; oh++ {
+				for ow := 0; ow < g.ow; ow++ {
+					row := ci[(oh*g.ow+ow)*g.k : (oh*g.ow+ow+1)*g.k]
+					cols := g.colIdx[ow*KW : (ow+1)*KW]
+					for i := 0; i < KH; i++ {
+						ih := g.rowIdx[oh*KH+i]
+						if ih < 0 {
+							continue
+						}
+						seg := row[i*KW*C : (i+1)*KW*C]
+						drow := di[ih*p.W*C : (ih+1)*p.W*C]
+						if C == 1 {
+							for j, iw := range cols {
+								if iw >= 0 {
+									drow[iw] += seg[j]
+								}
+							}
+							continue
+						}
+						for j, iw := range cols {
+							if iw < 0 {
+								continue
+							}
+							d, s := drow[iw*C:(iw+1)*C], seg[j*C:(j+1)*C]
+							for c := range d {
+								d[c] += s[c]
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func col2imGather[T Float](g *convGeom, col, dx []T, nImg int) {
 	p := g.p
 	C, KH, KW := p.C, p.KH, p.KW
 	// Inverse tables: for input row ih, the (oh, i) pairs that read it; likewise for columns.

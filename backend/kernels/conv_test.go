@@ -244,3 +244,27 @@ func TestConv2DPanicsOnWrongLength(t *testing.T) {
 	}()
 	Conv2D(p, make([]float32, 9), make([]float32, 8), make([]float32, 1))
 }
+
+// TestCol2imPathsAgree checks that the scatter and gather forms of col2im give the same dx, and that
+// col2im is the adjoint of im2col: ⟨im2col(x), col⟩ = ⟨x, col2im(col)⟩.
+func TestCol2imPathsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, p := range convCases() {
+		g := newConvGeom(p.norm())
+		col := randVec(r, p.N*g.oh*g.ow*g.k)
+		x := randVec(r, p.InputSize())
+		xc := make([]float64, len(col))
+		im2col(g, x, xc, p.N)
+		a, b := randVec(r, p.InputSize()), randVec(r, p.InputSize())
+		col2imScatter(g, col, a, p.N)
+		col2imGather(g, col, b, p.N)
+		for i := range a {
+			if math.Abs(a[i]-b[i]) > 1e-12 {
+				t.Fatalf("%v: scatter dx[%d] = %g, gather %g", p, i, a[i], b[i])
+			}
+		}
+		if l, lx := dot(xc, col), dot(x, a); math.Abs(l-lx) > 1e-10 {
+			t.Fatalf("%v: <im2col(x),col> = %g, <x,col2im(col)> = %g", p, l, lx)
+		}
+	}
+}

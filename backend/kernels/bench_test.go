@@ -1,0 +1,113 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cct-dev/cct/backend/blas"
+)
+
+// vgg4Layers are the convolutions of VGG4 on 28×28×1 images at batch 250 (5×5, pad 2).
+func vgg4Layers() []ConvParams {
+	mk := func(hw, c, o int) ConvParams {
+		return ConvParams{N: 250, H: hw, W: hw, C: c, KH: 5, KW: 5, O: o, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
+	}
+	return []ConvParams{mk(28, 1, 64), mk(14, 64, 128), mk(7, 128, 256), mk(3, 256, 512)}
+}
+
+func rand32(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.Float64()*2 - 1)
+	}
+	return v
+}
+
+func reportConv(b *testing.B, flops float64) {
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+	b.ReportMetric(sec*1e3, "ms")
+}
+
+// BenchmarkVGG4Conv measures forward, input-gradient and filter-gradient convolutions of the VGG4
+// 28×28×1 layers at batch 250, float32, with the active BLAS.
+func BenchmarkVGG4Conv(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for li, p := range vgg4Layers() {
+		x, w, y := rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize())
+		dx, dw := make([]float32, len(x)), make([]float32, len(w))
+		ops := []struct {
+			name string
+			f    func()
+		}{
+			{"forward", func() { Conv2D(p, x, w, y) }},
+			{"backward-input", func() { Conv2DBackwardInput(p, y, w, dx) }},
+			{"backward-filter", func() { Conv2DBackwardFilter(p, x, y, dw) }},
+		}
+		for _, op := range ops {
+			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
+				op.f()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					op.f()
+				}
+				reportConv(b, p.FLOPs())
+			})
+		}
+	}
+}
+
+// BenchmarkVGG4Step sums the three convolutions of every VGG4 layer (one training step's
+// convolution work; the first layer's input gradient is included although training does not need it).
+func BenchmarkVGG4Step(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	type bufs struct{ x, w, y, dx, dw []float32 }
+	layers := vgg4Layers()
+	bs := make([]bufs, len(layers))
+	var flops float64
+	for i, p := range layers {
+		bs[i] = bufs{rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize()),
+			make([]float32, p.InputSize()), make([]float32, p.KernelSize())}
+		flops += 3 * p.FLOPs()
+	}
+	b.Run(blas.Name(), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for l, p := range layers {
+				Conv2D(p, bs[l].x, bs[l].w, bs[l].y)
+				Conv2DBackwardInput(p, bs[l].y, bs[l].w, bs[l].dx)
+				Conv2DBackwardFilter(p, bs[l].x, bs[l].y, bs[l].dw)
+			}
+		}
+		reportConv(b, flops)
+	})
+}
+
+// BenchmarkVGG4Pool measures the 2×2 stride-2 max and average pools of VGG4 at batch 250.
+func BenchmarkVGG4Pool(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, s := range []struct{ hw, c int }{{28, 64}, {14, 128}, {7, 256}} {
+		p := PoolParams{N: 250, H: s.hw, W: s.hw, C: s.c, WinH: 2, WinW: 2, StrideH: 2, StrideW: 2}
+		x, y := rand32(r, p.InputSize()), rand32(r, p.OutputSize())
+		dx := make([]float32, len(x))
+		ops := []struct {
+			name string
+			f    func()
+		}{
+			{"max", func() { MaxPool2D(p, x, y) }},
+			{"max-backward", func() { MaxPool2DBackward(p, x, y, dx) }},
+			{"avg", func() { AvgPool2D(p, x, y) }},
+			{"avg-backward", func() { AvgPool2DBackward(p, y, dx) }},
+		}
+		for _, op := range ops {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.hw, s.hw, s.c, op.name), func(b *testing.B) {
+				op.f()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					op.f()
+				}
+				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms")
+			})
+		}
+	}
+}
