@@ -35,14 +35,27 @@ func grayInto(dst *Image, src Image) {
 // lutInto maps every byte through table t.
 func lutInto(dst *Image, src Image, t *[256]uint8) {
 	dst.reshape(src.H, src.W, src.C)
-	o := dst.Pix
+	o := dst.Pix[:len(src.Pix)]
 	for i, v := range src.Pix {
 		o[i] = t[v]
 	}
 }
 
-// Brightness blends with black: out = round(f·in), clamped to 0..255 (PIL's
-// ImageEnhance.Brightness, torchvision's adjust_brightness).
+// blend is Pillow's ImageEnhance blend of a degenerate value d toward in: d + f·(in − d),
+// computed in float32, truncated toward zero and clamped to 0..255.
+func blend(d, in int, f float32) uint8 {
+	v := float32(d) + f*float32(in-d)
+	if v <= 0 {
+		return 0
+	}
+	if v >= 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// Brightness blends with black: out = blend(0, in, f) (see blend; Pillow's
+// ImageEnhance.Brightness, which torchvision's adjust_brightness calls for PIL images).
 func Brightness(img Image, f float64) Image {
 	var out Image
 	brightnessInto(&out, img, f)
@@ -52,7 +65,7 @@ func Brightness(img Image, f float64) Image {
 func brightnessInto(dst *Image, src Image, f float64) {
 	var t [256]uint8
 	for i := range t {
-		t[i] = round8(f * float64(i))
+		t[i] = blend(0, i, float32(f))
 	}
 	lutInto(dst, src, &t)
 }
@@ -73,24 +86,27 @@ func meanGray(img Image) float64 {
 	return float64(s) / float64(img.H*img.W)
 }
 
-// Contrast blends with the mean grey level m: out = round(m + f·(in − m)), clamped. As in PIL's
-// ImageEnhance.Contrast, m is rounded to an integer first.
+// Contrast blends with the mean grey level m rounded to an integer: out = blend(m, in, f) (see
+// blend; Pillow's ImageEnhance.Contrast).
 func Contrast(img Image, f float64) Image {
 	var out Image
-	contrastInto(&out, img, f, math.Floor(meanGray(img)+0.5))
+	contrastInto(&out, img, f, meanGrayInt(img))
 	return out
 }
 
-func contrastInto(dst *Image, src Image, f, m float64) {
+// meanGrayInt is the mean grey level rounded half up.
+func meanGrayInt(img Image) int { return int(meanGray(img) + 0.5) }
+
+func contrastInto(dst *Image, src Image, f float64, m int) {
 	var t [256]uint8
 	for i := range t {
-		t[i] = round8(m + f*(float64(i)-m))
+		t[i] = blend(m, i, float32(f))
 	}
 	lutInto(dst, src, &t)
 }
 
-// Color (saturation) blends each pixel with its grey level g: out = round(g + f·(in − g)),
-// clamped, with f in 8-bit fixed point (PIL's ImageEnhance.Color). Grey images are unchanged.
+// Color (saturation) blends each pixel with its grey level g (see luma): out = blend(g, in, f)
+// (see blend; Pillow's ImageEnhance.Color). Grey images are unchanged.
 func Color(img Image, f float64) Image {
 	var out Image
 	colorInto(&out, img, f)
@@ -103,19 +119,19 @@ func colorInto(dst *Image, src Image, f float64) {
 		copy(dst.Pix, src.Pix)
 		return
 	}
-	f8 := int(math.Round(f * 256))
+	f32 := float32(f)
 	p, o := src.Pix, dst.Pix
 	for i := 0; i+2 < len(p); i += 3 {
 		g := int(luma(p[i], p[i+1], p[i+2]))
-		for k := 0; k < 3; k++ {
-			o[i+k] = clamp8(g + ((int(p[i+k])-g)*f8+128)>>8)
-		}
+		o[i] = blend(g, int(p[i]), f32)
+		o[i+1] = blend(g, int(p[i+1]), f32)
+		o[i+2] = blend(g, int(p[i+2]), f32)
 	}
 }
 
-// Sharpness blends with a smoothed copy s: out = round(s + f·(in − s)), clamped, where s is the
-// 3×3 filter [1 1 1; 1 5 1; 1 1 1]/13 (rounded) inside the image and s = in on the one-pixel
-// border (PIL's ImageEnhance.Sharpness).
+// Sharpness blends with a smoothed copy s: out = blend(s, in, f) (see blend), where s is the
+// 3×3 filter [1 1 1; 1 5 1; 1 1 1]/13 rounded to the nearest integer inside the image and s = in
+// on the one-pixel border (Pillow's ImageEnhance.Sharpness with its SMOOTH filter).
 func Sharpness(img Image, f float64) Image {
 	var out Image
 	sharpnessInto(&out, img, f)
@@ -129,7 +145,7 @@ func sharpnessInto(dst *Image, src Image, f float64) {
 	if h < 3 || w < 3 {
 		return
 	}
-	f8 := int(math.Round(f * 256))
+	f32 := float32(f)
 	p, o := src.Pix, dst.Pix
 	stride := w * c
 	for y := 1; y < h-1; y++ {
@@ -141,7 +157,7 @@ func sharpnessInto(dst *Image, src Image, f float64) {
 					int(p[i-c]) + 5*int(p[i]) + int(p[i+c]) +
 					int(p[i+stride-c]) + int(p[i+stride]) + int(p[i+stride+c])
 				s := (sum + 6) / 13
-				o[i] = clamp8(s + ((int(p[i])-s)*f8+128)>>8)
+				o[i] = blend(s, int(p[i]), f32)
 			}
 		}
 	}
@@ -179,7 +195,7 @@ func posterizeInto(dst *Image, src Image, bits int) {
 	bits = min(max(bits, 1), 8)
 	mask := uint8(0xFF << (8 - bits))
 	dst.reshape(src.H, src.W, src.C)
-	o := dst.Pix
+	o := dst.Pix[:len(src.Pix)]
 	for i, v := range src.Pix {
 		o[i] = v & mask
 	}
@@ -347,8 +363,7 @@ type JitterParams struct {
 }
 
 // ColorJitter applies brightness, contrast, saturation and hue adjustments (Brightness,
-// Contrast with the float mean grey level, Color, Hue) with factors drawn from p, in a random
-// order.
+// Contrast, Color, Hue) with factors drawn from p, in a random order.
 func ColorJitter(rng *rand.Rand, img Image, p JitterParams) Image {
 	var a, b Image
 	return *colorJitterInto(&a, &b, rng, img, p)
@@ -371,7 +386,7 @@ func colorJitterInto(a, b *Image, rng *rand.Rand, src Image, p JitterParams) *Im
 			}
 		case 1:
 			if p.Contrast > 0 {
-				contrastInto(nxt, *cur, factor(p.Contrast), meanGray(*cur))
+				contrastInto(nxt, *cur, factor(p.Contrast), meanGrayInt(*cur))
 				cur, nxt = nxt, cur
 			}
 		case 2:

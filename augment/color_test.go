@@ -53,7 +53,7 @@ func TestBrightnessContrast(t *testing.T) {
 	}{
 		{"brightness 0.5", Brightness(in, 0.5), []uint8{0, 50, 100, 50}},
 		{"brightness 2", Brightness(in, 2), []uint8{0, 200, 255, 200}},
-		{"brightness rounds", Brightness(grey(1, 2, 100, 3), 1.006), []uint8{101, 3}}, // 100.6 → 101, 3.018 → 3
+		{"brightness truncates", Brightness(grey(1, 2, 100, 3), 1.009), []uint8{100, 3}}, // 100.9 → 100, 3.027 → 3
 		{"contrast 0.5", Contrast(in, 0.5), []uint8{50, 100, 150, 100}},
 		{"contrast 0", Contrast(in, 0), []uint8{100, 100, 100, 100}},
 		{"contrast 2", Contrast(in, 2), []uint8{0, 100, 255, 100}},
@@ -83,9 +83,9 @@ func TestGrayscaleAndColor(t *testing.T) {
 	if got := Color(in, 1); !imgEqual(got, in) {
 		t.Errorf("Color(1) changed the image: %v", got.Pix)
 	}
-	// Red at factor 0.5: 76 + 0.5·(255−76) = 165.5 → 166; 76 + 0.5·(0−76) = 38.
-	if got := Color(in, 0.5); got.At(0, 0, 0) != 166 || got.At(0, 0, 1) != 38 || got.At(0, 0, 2) != 38 {
-		t.Errorf("Color(0.5) of red = %v, want [166 38 38]", got.Pix[:3])
+	// Red at factor 0.5: 76 + 0.5·(255−76) = 165.5 → 165 (truncated); 76 + 0.5·(0−76) = 38.
+	if got := Color(in, 0.5); got.At(0, 0, 0) != 165 || got.At(0, 0, 1) != 38 || got.At(0, 0, 2) != 38 {
+		t.Errorf("Color(0.5) of red = %v, want [165 38 38]", got.Pix[:3])
 	}
 	// Grey images are unchanged by Color.
 	gi := grey(1, 2, 10, 20)
@@ -96,11 +96,12 @@ func TestGrayscaleAndColor(t *testing.T) {
 
 func TestSharpness(t *testing.T) {
 	// Centre 130, rest 0: smoothed centre = round(5·130/13) = 50; the border is never changed.
+	// f = 0.3: 50 + 0.3·80 = 74; f = 0.33: 50 + 26.4 = 76.4 → 76.
 	in := grey(3, 3, 0, 0, 0, 0, 130, 0, 0, 0, 0)
 	tests := []struct {
 		f    float64
 		want uint8
-	}{{0, 50}, {1, 130}, {2, 210}, {0.5, 90}}
+	}{{0, 50}, {1, 130}, {2, 210}, {0.5, 90}, {0.33, 76}}
 	for _, tc := range tests {
 		got := Sharpness(in, tc.f)
 		if got.Pix[4] != tc.want {

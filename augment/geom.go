@@ -211,7 +211,7 @@ func warpInto(dst *Image, src Image, inv Affine, interp Interp, fill uint8) {
 		o := y * w * c
 		for x := 0; x < w; x, u, v, o = x+1, u+a, v+d, o+c {
 			if interp == Nearest {
-				j, i := int(math.Floor(u+0.5)), int(math.Floor(v+0.5))
+				j, i := floorInt(u+0.5), floorInt(v+0.5)
 				if i < 0 || i >= h || j < 0 || j >= w {
 					for k := 0; k < c; k++ {
 						op[o+k] = fill
@@ -224,10 +224,9 @@ func warpInto(dst *Image, src Image, inv Affine, interp Interp, fill uint8) {
 				}
 				continue
 			}
-			fu, fv := math.Floor(u), math.Floor(v)
-			j, i := int(fu), int(fv)
-			wx := int((u-fu)*256 + 0.5)
-			wy := int((v-fv)*256 + 0.5)
+			j, i := floorInt(u), floorInt(v)
+			wx := int((u-float64(j))*256 + 0.5)
+			wy := int((v-float64(i))*256 + 0.5)
 			if wx == 256 {
 				j, wx = j+1, 0
 			}
@@ -261,6 +260,22 @@ func warpInto(dst *Image, src Image, inv Affine, interp Interp, fill uint8) {
 			}
 		}
 	}
+}
+
+// floorInt returns ⌊u⌋ for |u| < 2^30 without a call to math.Floor; values far outside
+// any image saturate, which only matters in that they read as outside.
+func floorInt(u float64) int {
+	if u < -1<<30 {
+		return -1 << 30
+	}
+	if u > 1<<30 {
+		return 1 << 30
+	}
+	i := int(u) // truncates toward zero
+	if float64(i) > u {
+		i--
+	}
+	return i
 }
 
 func pixOr(m Image, i, j, k int, fill uint8) int {

@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -276,5 +277,21 @@ func TestRandomAffineRanges(t *testing.T) {
 		if d := m[i] - v; d > 1e-12 || d < -1e-12 {
 			t.Fatalf("zero params gave %v", m)
 		}
+	}
+}
+
+func TestFloorInt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	vals := []float64{0, -0, 0.5, -0.5, 1, -1, 2.9999999, -2.0000001, 1e-300, -1e-300, 1e6 + 0.5, -1e6 - 0.5}
+	for range 1000 {
+		vals = append(vals, (rng.Float64()-0.5)*200)
+	}
+	for _, u := range vals {
+		if got, want := floorInt(u), int(math.Floor(u)); got != want {
+			t.Errorf("floorInt(%g) = %d, want %d", u, got, want)
+		}
+	}
+	if floorInt(1e300) != 1<<30 || floorInt(-1e300) != -1<<30 {
+		t.Error("huge values do not saturate")
 	}
 }

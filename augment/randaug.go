@@ -25,7 +25,7 @@ var randOps = []RandOp{
 	{"Solarize", 0, 256, false, solarizeInto},
 	{"Color", 0.05, 0.95, false, colorInto},
 	{"Contrast", 0.05, 0.95, false, func(d *Image, s Image, v float64) {
-		contrastInto(d, s, v, float64(int(meanGray(s)+0.5)))
+		contrastInto(d, s, v, meanGrayInt(s))
 	}},
 	{"Brightness", 0.05, 0.95, false, brightnessInto},
 	{"Sharpness", 0.05, 0.95, false, sharpnessInto},
