@@ -117,10 +117,10 @@ func concat(name, split string, parts []*Dataset) (*Dataset, error) {
 		}
 		out.N += p.N
 	}
-	if out.C > 0 {
+	if parts[0].Images != nil {
 		out.Images = make([]uint8, 0, out.N*out.ImageSize())
 	}
-	if out.D > 0 {
+	if parts[0].Features != nil {
 		out.Features = make([]float32, 0, out.N*out.D)
 	}
 	out.Labels = make([]int, 0, out.N)

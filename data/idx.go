@@ -39,10 +39,10 @@ func idxHeader(r io.Reader, file string, wantDims int) ([]int, error) {
 			return nil, fmt.Errorf("%s: truncated IDX header (%v)", file, shortErr(err))
 		}
 		dims[i] = int(binary.BigEndian.Uint32(b[:]))
-		total *= int64(dims[i])
-		if total > maxIDXBytes {
+		if dims[i] > 0 && total > maxIDXBytes/int64(dims[i]) {
 			return nil, fmt.Errorf("%s: IDX dimensions %v announce more than %d bytes", file, dims[:i+1], int64(maxIDXBytes))
 		}
+		total *= int64(dims[i])
 	}
 	return dims, nil
 }
