@@ -11,7 +11,7 @@ import (
 
 // implementations returns the pure-Go path and, when the library loads, OpenBLAS.
 func implementations(t testing.TB) []impl {
-	ims := []impl{goImpl{}}
+	ims := []impl{goImpl{}, gonumImpl{}}
 	if ob, err := loadOpenBLAS(); err == nil {
 		ob.setThreads(Threads())
 		ims = append(ims, ob)
@@ -147,6 +147,48 @@ func testGemm[T Float](t *testing.T, tol float64) {
 
 func TestSgemm(t *testing.T) { testGemm[float32](t, 1e-5) }
 func TestDgemm(t *testing.T) { testGemm[float64](t, 1e-13) }
+
+// TestBlockedGemmSmallBlocks runs the cases with tiny blocks so that every edge of the blocked
+// algorithm (partial panels, partial k slices, partial strips) is crossed many times.
+func TestBlockedGemmSmallBlocks(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2/FMA: the blocked path is not used")
+	}
+	saved := [3]int{blkMC, blkKC, blkNC}
+	defer func() { blkMC, blkKC, blkNC = saved[0], saved[1], saved[2] }()
+	blkMC, blkKC, blkNC = 12, 5, 32
+	testGemm[float32](t, 1e-5)
+	testGemm[float64](t, 1e-13)
+}
+
+// TestMicroKernel compares the assembly micro-kernel with the portable one.
+func TestMicroKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, kc := range []int{1, 2, 3, 4, 5, 8, 17, 256} {
+		for _, ldc := range []int{16, 21} {
+			a, b := randSlice[float32](r, kc*mr), randSlice[float32](r, kc*16)
+			c := randSlice[float32](r, (mr-1)*ldc+16)
+			want := append([]float32(nil), c...)
+			microKernelGo(kc, a, b, want, ldc)
+			microKernel(kc, a, b, c, ldc)
+			for i := range c {
+				if math.Abs(float64(c[i]-want[i])) > 1e-5*float64(kc) {
+					t.Fatalf("float32 kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, c[i], want[i])
+				}
+			}
+			ad, bd := randSlice[float64](r, kc*mr), randSlice[float64](r, kc*8)
+			cd := randSlice[float64](r, (mr-1)*ldc+8)
+			wantd := append([]float64(nil), cd...)
+			microKernelGo(kc, ad, bd, wantd, ldc)
+			microKernel(kc, ad, bd, cd, ldc)
+			for i := range cd {
+				if math.Abs(cd[i]-wantd[i]) > 1e-13*float64(kc) {
+					t.Fatalf("float64 kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cd[i], wantd[i])
+				}
+			}
+		}
+	}
+}
 
 func TestGemmPanicsOnShortSlice(t *testing.T) {
 	cases := []struct {

@@ -5,7 +5,8 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// goImpl is the pure-Go path.
+// goImpl is the pure-Go path: the packed blocked GEMM with an AVX2/FMA assembly micro-kernel on
+// amd64 CPUs that have it, gonum's Sgemm/Dgemm otherwise.
 type goImpl struct{}
 
 func (goImpl) name() string     { return "go" }
@@ -19,9 +20,31 @@ func gtrans(t bool) gblas.Transpose {
 }
 
 func (goImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gonum.Implementation{}.Sgemm(gtrans(transA), gtrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if hasFMA {
+		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gonumImpl{}.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func (goImpl) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if hasFMA {
+		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gonumImpl{}.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gonumImpl always uses gonum (the path taken by goImpl on CPUs without AVX2/FMA).
+type gonumImpl struct{}
+
+func (gonumImpl) name() string     { return "gonum" }
+func (gonumImpl) setThreads(n int) {}
+
+func (gonumImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gonum.Implementation{}.Sgemm(gtrans(transA), gtrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (gonumImpl) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	gonum.Implementation{}.Dgemm(gtrans(transA), gtrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -1,0 +1,213 @@
+package blas
+
+import "sync"
+
+// Blocking of the pure-Go GEMM (Goto's algorithm): C is updated in nc-column panels; for each kc-deep
+// slice of the product a kc×nc panel of op(B) is packed into nr-wide strips, then mc×kc blocks of
+// alpha·op(A) are packed into mr-high strips and every mr×nr tile of C gets one micro-kernel call.
+// They are variables so that tests can exercise the edges with small blocks.
+var (
+	blkMC = 144 // multiple of mr; A block ≈ 144 KiB of float32 at kc = 256, in L2
+	blkKC = 256 // B strip of kc×16 float32 = 16 KiB, in L1
+	blkNC = 3072
+)
+
+const mr = 6
+
+// nrOf is the micro-kernel width: 16 float32 or 8 float64 (two 256-bit registers).
+func nrOf[T Float]() int {
+	if _, ok := any(T(0)).(float32); ok {
+		return 16
+	}
+	return 8
+}
+
+// microKernelGo is the portable micro-kernel: C[i][j] += Σ_p a[p·mr+i]·b[p·nr+j] on an mr×nr tile.
+func microKernelGo[T Float](kc int, a, b []T, c []T, ldc int) {
+	nr := nrOf[T]()
+	var acc [mr * 16]T
+	for p := 0; p < kc; p++ {
+		ap, bp := a[p*mr:p*mr+mr], b[p*nr:p*nr+nr]
+		for i, av := range ap {
+			row := acc[i*nr : i*nr+nr]
+			for j, bv := range bp {
+				row[j] += av * bv
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			c[i*ldc+j] += acc[i*nr+j]
+		}
+	}
+}
+
+var packPool32, packPool64 sync.Pool
+
+func getPack[T Float](n int) []T {
+	p := &packPool64
+	if _, ok := any(T(0)).(float32); ok {
+		p = &packPool32
+	}
+	if v, ok := p.Get().(*[]T); ok && cap(*v) >= n {
+		return (*v)[:n]
+	}
+	return make([]T, n)
+}
+
+func putPack[T Float](s []T) {
+	p := &packPool64
+	if _, ok := any(T(0)).(float32); ok {
+		p = &packPool32
+	}
+	p.Put(&s)
+}
+
+// blockedGemm computes C ← alpha·op(A)·op(B) + beta·C with the packed micro-kernel, split over up to
+// Threads() goroutines along the longer of m and n. Arguments are already checked; k ≥ 1, alpha ≠ 0.
+func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	scaleC(m, n, beta, c, ldc)
+	nr := nrOf[T]()
+	workers := Threads()
+	if float64(m)*float64(n)*float64(k) < 1<<18 {
+		workers = 1
+	}
+	splitRows := m >= n
+	units := (n + nr - 1) / nr
+	if splitRows {
+		units = (m + mr - 1) / mr
+	}
+	workers = max(1, min(workers, units))
+	if workers == 1 {
+		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		u0, u1 := units*w/workers, units*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if splitRows {
+				i0, i1 := u0*mr, min(u1*mr, m)
+				aa := a[i0*lda:]
+				if transA {
+					aa = a[i0:]
+				}
+				gemmSerial(transA, transB, i1-i0, n, k, alpha, aa, lda, b, ldb, c[i0*ldc:], ldc)
+				return
+			}
+			j0, j1 := u0*nr, min(u1*nr, n)
+			bb := b[j0:]
+			if transB {
+				bb = b[j0*ldb:]
+			}
+			gemmSerial(transA, transB, m, j1-j0, k, alpha, a, lda, bb, ldb, c[j0:], ldc)
+		}()
+	}
+	wg.Wait()
+}
+
+// gemmSerial computes C += alpha·op(A)·op(B) on one goroutine.
+func gemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	nr := nrOf[T]()
+	kcMax, mcMax := min(blkKC, k), min(blkMC, (m+mr-1)/mr*mr)
+	ncMax := min(blkNC, (n+nr-1)/nr*nr)
+	ap := getPack[T](mcMax * kcMax)
+	bp := getPack[T](kcMax * ncMax)
+	defer putPack(ap)
+	defer putPack(bp)
+	var tmp [mr * 16]T
+	for jc := 0; jc < n; jc += blkNC {
+		nc := min(blkNC, n-jc)
+		nStrips := (nc + nr - 1) / nr
+		for pc := 0; pc < k; pc += blkKC {
+			kc := min(blkKC, k-pc)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, bp)
+			for ic := 0; ic < m; ic += blkMC {
+				mc := min(blkMC, m-ic)
+				mStrips := (mc + mr - 1) / mr
+				packA(transA, a, lda, ic, mc, pc, kc, alpha, ap)
+				for js := 0; js < nStrips; js++ {
+					bs := bp[js*kc*nr : (js+1)*kc*nr]
+					j := jc + js*nr
+					nw := min(nr, n-j)
+					for is := 0; is < mStrips; is++ {
+						as := ap[is*kc*mr : (is+1)*kc*mr]
+						i := ic + is*mr
+						mh := min(mr, m-i)
+						if mh == mr && nw == nr {
+							microKernel(kc, as, bs, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc)
+							continue
+						}
+						clear(tmp[:mr*nr])
+						microKernel(kc, as, bs, tmp[:mr*nr], nr)
+						for ii := 0; ii < mh; ii++ {
+							row := c[(i+ii)*ldc+j : (i+ii)*ldc+j+nw]
+							for jj := range row {
+								row[jj] += tmp[ii*nr+jj]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB packs rows pc..pc+kc and columns jc..jc+nc of op(B) into strips of nr columns:
+// dst[s·kc·nr + p·nr + j] = op(B)[pc+p][jc+s·nr+j], zero beyond column nc.
+func packB[T Float](transB bool, b []T, ldb, pc, kc, jc, nc, nr int, dst []T) {
+	for s := 0; s*nr < nc; s++ {
+		d := dst[s*kc*nr : (s+1)*kc*nr]
+		j0 := jc + s*nr
+		w := min(nr, nc-s*nr)
+		if !transB {
+			for p := 0; p < kc; p++ {
+				row := d[p*nr : p*nr+nr]
+				copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+w])
+				clear(row[w:])
+			}
+			continue
+		}
+		if w < nr {
+			clear(d)
+		}
+		for jj := 0; jj < w; jj++ {
+			src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kc]
+			for p, v := range src {
+				d[p*nr+jj] = v
+			}
+		}
+	}
+}
+
+// packA packs alpha times rows ic..ic+mc and columns pc..pc+kc of op(A) into strips of mr rows:
+// dst[s·kc·mr + p·mr + i] = alpha·op(A)[ic+s·mr+i][pc+p], zero beyond row mc.
+func packA[T Float](transA bool, a []T, lda, ic, mc, pc, kc int, alpha T, dst []T) {
+	for s := 0; s*mr < mc; s++ {
+		d := dst[s*kc*mr : (s+1)*kc*mr]
+		i0 := ic + s*mr
+		h := min(mr, mc-s*mr)
+		if transA {
+			for p := 0; p < kc; p++ {
+				row := d[p*mr : p*mr+mr]
+				src := a[(pc+p)*lda+i0 : (pc+p)*lda+i0+h]
+				for i, v := range src {
+					row[i] = alpha * v
+				}
+				clear(row[h:])
+			}
+			continue
+		}
+		if h < mr {
+			clear(d)
+		}
+		for ii := 0; ii < h; ii++ {
+			src := a[(i0+ii)*lda+pc : (i0+ii)*lda+pc+kc]
+			for p, v := range src {
+				d[p*mr+ii] = alpha * v
+			}
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package blas
+
+import "unsafe"
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+func xgetbv0() (eax, edx uint32)
+
+//go:noescape
+func sgemmKernel6x16(k int, a, b, c *float32, ldc int)
+
+//go:noescape
+func dgemmKernel6x8(k int, a, b, c *float64, ldc int)
+
+// hasFMA reports whether the CPU and OS support AVX2 and FMA3.
+var hasFMA = func() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if ecx1&fma == 0 || ecx1&osxsave == 0 || ecx1&avx == 0 {
+		return false
+	}
+	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0 // AVX2
+}()
+
+// microKernel adds the product of a packed kc×mr A strip and a packed kc×nr B strip to the mr×nr
+// tile of C at c with row stride ldc.
+func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
+	nr := nrOf[T]()
+	_, _, _ = a[kc*mr-1], b[kc*nr-1], c[(mr-1)*ldc+nr-1] // the assembly reads and writes these
+	switch any(T(0)).(type) {
+	case float32:
+		sgemmKernel6x16(kc, (*float32)(unsafe.Pointer(&a[0])), (*float32)(unsafe.Pointer(&b[0])), (*float32)(unsafe.Pointer(&c[0])), ldc)
+	default:
+		dgemmKernel6x8(kc, (*float64)(unsafe.Pointer(&a[0])), (*float64)(unsafe.Pointer(&b[0])), (*float64)(unsafe.Pointer(&c[0])), ldc)
+	}
+}

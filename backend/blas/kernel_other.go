@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package blas
+
+var hasFMA = false
+
+func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
+	microKernelGo(kc, a, b, c, ldc)
+}
