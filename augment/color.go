@@ -1,9 +1,6 @@
 package augment
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // luma returns the ITU-R 601 grey level of an RGB pixel as PIL computes it:
 // L = (19595·R + 38470·G + 7471·B + 2^15) >> 16 ≈ 0.299R + 0.587G + 0.114B.
@@ -288,9 +285,11 @@ func equalizeInto(dst *Image, src Image) {
 	}
 }
 
-// Hue shifts the hue of every RGB pixel by shift turns (shift ∈ [−0.5, 0.5]): the pixel is
-// converted to HSV, h ← (h + shift) mod 1, and converted back with rounding
-// (torchvision's adjust_hue). Grey images are unchanged.
+// Hue shifts the hue of every RGB pixel by shift turns (shift ∈ [−0.5, 0.5]), as
+// torchvision's adjust_hue does through HSV: with mx, mn the largest and smallest channel and
+// d = mx − mn, the hue is measured in integer steps H ∈ [0, 6d) (H/d is the HSV sector), moved by
+// round(6·shift·d) steps modulo 6d, and the pixel rebuilt with the same mx and mn. Value and
+// chroma are kept exactly; grey pixels and grey images are unchanged.
 func Hue(img Image, shift float64) Image {
 	var out Image
 	hueInto(&out, img, shift)
@@ -303,37 +302,35 @@ func hueInto(dst *Image, src Image, shift float64) {
 		copy(dst.Pix, src.Pix)
 		return
 	}
-	p, o := src.Pix, dst.Pix
+	s6 := 6 * shift
+	p, o := src.Pix, dst.Pix[:len(src.Pix)]
 	for i := 0; i+2 < len(p); i += 3 {
-		r, g, b := float64(p[i]), float64(p[i+1]), float64(p[i+2])
-		mx := max(r, g, b)
-		mn := min(r, g, b)
-		if mx == mn { // grey: hue has no effect
+		r, g, b := int(p[i]), int(p[i+1]), int(p[i+2])
+		mx, mn := max(r, g, b), min(r, g, b)
+		d := mx - mn
+		if d == 0 {
 			o[i], o[i+1], o[i+2] = p[i], p[i+1], p[i+2]
 			continue
 		}
-		d := mx - mn
-		var h float64
+		var h int
 		switch mx {
 		case r:
-			h = (g - b) / d
+			h = g - b
 		case g:
-			h = 2 + (b-r)/d
+			h = 2*d + b - r
 		default:
-			h = 4 + (r-g)/d
+			h = 4*d + r - g
 		}
-		h = h/6 + shift
-		h -= math.Floor(h)
-		// Back to RGB with value mx and saturation d/mx.
-		h6 := h * 6
-		sector := int(h6)
-		if sector == 6 {
-			sector = 0
+		h += floorInt(s6*float64(d) + 0.5)
+		full := 6 * d
+		h %= full
+		if h < 0 {
+			h += full
 		}
-		fr := h6 - float64(sector)
-		q := mx - d*fr // falling edge
-		t := mn + d*fr // rising edge
-		var rr, gg, bb float64
+		sector := h / d
+		fr := h - sector*d
+		q, t := mx-fr, mn+fr // falling and rising edges
+		var rr, gg, bb int
 		switch sector {
 		case 0:
 			rr, gg, bb = mx, t, mn
@@ -348,7 +345,7 @@ func hueInto(dst *Image, src Image, shift float64) {
 		default:
 			rr, gg, bb = mx, mn, q
 		}
-		o[i], o[i+1], o[i+2] = round8(rr), round8(gg), round8(bb)
+		o[i], o[i+1], o[i+2] = uint8(rr), uint8(gg), uint8(bb)
 	}
 }
 

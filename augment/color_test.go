@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -208,6 +209,18 @@ func TestHue(t *testing.T) {
 			t.Fatalf("hue round trip moved byte %d from %d to %d", i, img.Pix[i], back.Pix[i])
 		}
 	}
+	// Against a float RGB→HSV→RGB reference (Python's colorsys formulas): within 1 per byte.
+	for _, shift := range []float64{0.05, -0.17, 0.31, 0.5, -0.5} {
+		got := Hue(img, shift)
+		for i := 0; i < len(img.Pix); i += 3 {
+			want := hueRef(img.Pix[i:i+3], shift)
+			for k := 0; k < 3; k++ {
+				if absDiff(got.Pix[i+k], want[k]) > 1 {
+					t.Fatalf("shift %g pixel %v: got %v, reference %v", shift, img.Pix[i:i+3], got.Pix[i:i+3], want)
+				}
+			}
+		}
+	}
 	gr := Image{1, 1, 3, []uint8{90, 90, 90}}
 	if g := Hue(gr, 0.3); !imgEqual(g, gr) {
 		t.Errorf("hue changed a grey pixel: %v", g.Pix)
@@ -343,4 +356,46 @@ func TestRandomCutoutArea(t *testing.T) {
 	if !sides[1] || !sides[16] || len(sides) != 16 {
 		t.Errorf("unclipped side lengths seen: %v, want all of 1..16", sides)
 	}
+}
+
+// hueRef shifts the hue of one pixel with float HSV arithmetic.
+func hueRef(px []uint8, shift float64) [3]uint8 {
+	r, g, b := float64(px[0])/255, float64(px[1])/255, float64(px[2])/255
+	mx, mn := max(r, g, b), min(r, g, b)
+	v := mx
+	if mx == mn {
+		return [3]uint8{px[0], px[1], px[2]}
+	}
+	s := (mx - mn) / mx
+	rc, gc, bc := (mx-r)/(mx-mn), (mx-g)/(mx-mn), (mx-b)/(mx-mn)
+	var h float64
+	switch {
+	case r == mx:
+		h = bc - gc
+	case g == mx:
+		h = 2 + rc - bc
+	default:
+		h = 4 + gc - rc
+	}
+	h = h/6 + shift
+	h -= math.Floor(h)
+	i := int(h * 6)
+	f := h*6 - float64(i)
+	p, q, tt := v*(1-s), v*(1-s*f), v*(1-s*(1-f))
+	var o [3]float64
+	switch i % 6 {
+	case 0:
+		o = [3]float64{v, tt, p}
+	case 1:
+		o = [3]float64{q, v, p}
+	case 2:
+		o = [3]float64{p, v, tt}
+	case 3:
+		o = [3]float64{p, q, v}
+	case 4:
+		o = [3]float64{tt, p, v}
+	default:
+		o = [3]float64{v, p, q}
+	}
+	return [3]uint8{round8(255 * o[0]), round8(255 * o[1]), round8(255 * o[2])}
 }

@@ -308,3 +308,9 @@ func (w *feedWorker) augment(img Image, i, v int) Image {
 	}
 	return cfg.Pipeline.Apply(w.rng, img)
 }
+
+// EpochOrder returns a permutation of 0..n−1 that depends on (seed, epoch) alone, for use as
+// FeederConfig.Order.
+func EpochOrder(n int, seed uint64, epoch int) []int {
+	return rand.New(rand.NewPCG(imageSeed(seed, epoch, -1, -1))).Perm(n)
+}

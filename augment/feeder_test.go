@@ -279,3 +279,28 @@ func TestFeederPrefetchBound(t *testing.T) {
 		t.Error("nothing prefetched")
 	}
 }
+
+func TestEpochOrder(t *testing.T) {
+	a := EpochOrder(100, 3, 0)
+	seen := make([]bool, 100)
+	for _, i := range a {
+		if i < 0 || i >= 100 || seen[i] {
+			t.Fatalf("not a permutation: %v", a)
+		}
+		seen[i] = true
+	}
+	same := func(x, y []int) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(a, EpochOrder(100, 3, 0)) {
+		t.Error("same seed and epoch gave different orders")
+	}
+	if same(a, EpochOrder(100, 3, 1)) || same(a, EpochOrder(100, 4, 0)) {
+		t.Error("another epoch or seed gave the same order")
+	}
+}
