@@ -37,6 +37,7 @@ func BenchmarkVGG4Conv(b *testing.B) {
 	for li, p := range vgg4Layers() {
 		x, w, y := rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize())
 		dx, dw := make([]float32, len(x)), make([]float32, len(w))
+		wT, xT, dyT := rand32(r, len(w)), rand32(r, len(x)), rand32(r, len(y))
 		ops := []struct {
 			name string
 			f    func()
@@ -44,6 +45,11 @@ func BenchmarkVGG4Conv(b *testing.B) {
 			{"forward", func() { Conv2D(p, x, w, y) }},
 			{"backward-input", func() { Conv2DBackwardInput(p, y, w, dx) }},
 			{"backward-filter", func() { Conv2DBackwardFilter(p, x, y, dw) }},
+			// The same gradients in the form an XLA-style autodiff emits them, as plain Conv2D calls:
+			// the input gradient convolves dy with the reversed, transposed kernel; the filter gradient
+			// treats input channels as the batch and the batch as channels.
+			{"backward-input-as-conv", func() { Conv2D(inputGradAsConv(p), y, wT, dx) }},
+			{"backward-filter-as-conv", func() { Conv2D(filterGradAsConv(p), xT, dyT, dw) }},
 		}
 		for _, op := range ops {
 			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
@@ -110,4 +116,18 @@ func BenchmarkVGG4Pool(b *testing.B) {
 			})
 		}
 	}
+}
+
+// inputGradAsConv is the Conv2D that computes the input gradient of a stride-1, undilated p from dy
+// and the spatially reversed kernel with input and output channels swapped.
+func inputGradAsConv(p ConvParams) ConvParams {
+	return ConvParams{N: p.N, H: p.OutH(), W: p.OutW(), C: p.O, KH: p.KH, KW: p.KW, O: p.C,
+		PadTop: p.KH - 1 - p.PadTop, PadBottom: p.KH - 1 - p.PadBottom, PadLeft: p.KW - 1 - p.PadLeft, PadRight: p.KW - 1 - p.PadRight}
+}
+
+// filterGradAsConv is the Conv2D that computes the filter gradient of a stride-1, undilated p from
+// x as C×H×W×N and dy as OH×OW×N×O; its output is C×KH×KW×O.
+func filterGradAsConv(p ConvParams) ConvParams {
+	return ConvParams{N: p.C, H: p.H, W: p.W, C: p.N, KH: p.OutH(), KW: p.OutW(), O: p.O,
+		PadTop: p.PadTop, PadBottom: p.PadBottom, PadLeft: p.PadLeft, PadRight: p.PadRight}
 }

@@ -7,9 +7,12 @@ import (
 	"github.com/cct-dev/cct/backend/blas"
 )
 
-// colBudget is the number of elements of the im2col buffer of one batch tile: tiles hold as many
-// images as fit (at least one).
-var colBudget = 1 << 21
+// colBudget is the number of elements of the im2col buffer of one tile, and minTileRows the number
+// of im2col rows (output positions) a tile aims for, so that the matrix products are not too thin.
+var (
+	colBudget   = 1 << 21
+	minTileRows = 512
+)
 
 // convGeom holds the index tables of one convolution: for output row oh and kernel row i,
 // rowIdx[oh·KH+i] is the input row read, or −1 when that position is padding or between dilated
@@ -19,6 +22,7 @@ type convGeom struct {
 	oh, ow, k      int // output height, width, and im2col row length KH·KW·C
 	rowIdx, colIdx []int
 	direct         bool // the im2col matrix is x itself (1×1 kernel, unit stride, no padding or dilation)
+	nb, kr         int  // tile: images and kernel rows
 }
 
 // srcIndex maps output coordinate o and window offset t to the input coordinate, or −1.
@@ -46,37 +50,41 @@ func newConvGeom(p ConvParams) *convGeom {
 	}
 	g.direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.InDilH == 1 && p.InDilW == 1 &&
 		p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
+	// Tile: enough images for minTileRows rows, then as many kernel rows as the budget allows, then,
+	// when all kernel rows fit, as many images as the budget allows.
+	rowsPer := max(1, g.oh*g.ow)
+	kwc := p.KW * p.C
+	g.nb = max(1, min(p.N, (minTileRows+rowsPer-1)/rowsPer))
+	g.kr = max(1, min(p.KH, colBudget/(g.nb*rowsPer*kwc)))
+	if g.kr == p.KH {
+		g.nb = max(g.nb, min(p.N, colBudget/(rowsPer*g.k)))
+	}
 	return g
 }
 
-// tile returns the number of images per batch tile.
-func (g *convGeom) tile() int {
-	per := max(1, g.oh*g.ow*g.k)
-	return max(1, min(g.p.N, colBudget/per))
-}
-
-// im2col fills col (nImg·OH·OW rows of length K) from the nImg images of x starting at image 0 of x:
-// row (img, oh, ow) holds the KH×KW×C input patch read by that output position.
-func im2col[T Float](g *convGeom, x, col []T, nImg int) {
+// im2col fills col (nImg·OH·OW rows of length (i1−i0)·KW·C) from the nImg images of x, for kernel
+// rows i0 ≤ i < i1: row (img, oh, ow) holds the input patch read by that output position.
+func im2col[T Float](g *convGeom, x, col []T, nImg, i0, i1 int) {
 	p := g.p
 	imgIn := p.H * p.W * p.C
 	C, KH, KW := p.C, p.KH, p.KW
+	kk := (i1 - i0) * KW * C
 	parallelFor(nImg*g.oh, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			img, oh := u/g.oh, u%g.oh
 			xi := x[img*imgIn : (img+1)*imgIn]
-			dst := col[(img*g.oh+oh)*g.ow*g.k : (img*g.oh+oh+1)*g.ow*g.k]
+			dst := col[(img*g.oh+oh)*g.ow*kk : (img*g.oh+oh+1)*g.ow*kk]
 			for ow := 0; ow < g.ow; ow++ {
-				row := dst[ow*g.k : (ow+1)*g.k]
-				for i := 0; i < KH; i++ {
+				row := dst[ow*kk : (ow+1)*kk]
+				cols := g.colIdx[ow*KW : (ow+1)*KW]
+				for i := i0; i < i1; i++ {
 					ih := g.rowIdx[oh*KH+i]
-					seg := row[i*KW*C : (i+1)*KW*C]
+					seg := row[(i-i0)*KW*C : (i-i0+1)*KW*C]
 					if ih < 0 {
 						clear(seg)
 						continue
 					}
 					xrow := xi[ih*p.W*C : (ih+1)*p.W*C]
-					cols := g.colIdx[ow*KW : (ow+1)*KW]
 					if C == 1 {
 						for j, iw := range cols {
 							if iw < 0 {
@@ -100,36 +108,40 @@ func im2col[T Float](g *convGeom, x, col []T, nImg int) {
 	})
 }
 
-// col2im is the adjoint of im2col: dx[img,ih,iw,c] = Σ of the col entries that im2col copied from
-// that input position. With at least as many images as workers it scatters image by image (parallel
-// over images); otherwise it gathers row by row (parallel over input rows). dx is overwritten.
-func col2im[T Float](g *convGeom, col, dx []T, nImg int) {
+// col2im is the adjoint of im2col for kernel rows i0 ≤ i < i1: it adds to dx[img,ih,iw,c] every col
+// entry that im2col copies from that input position; dx is first zeroed when i0 = 0. With at least as
+// many images as workers it scatters image by image (parallel over images); otherwise it gathers row
+// by row (parallel over input rows).
+func col2im[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 	if nImg >= runtime.GOMAXPROCS(0) {
-		col2imScatter(g, col, dx, nImg)
+		col2imScatter(g, col, dx, nImg, i0, i1)
 	} else {
-		col2imGather(g, col, dx, nImg)
+		col2imGather(g, col, dx, nImg, i0, i1)
 	}
 }
 
-func col2imScatter[T Float](g *convGeom, col, dx []T, nImg int) {
+func col2imScatter[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 	p := g.p
 	C, KH, KW := p.C, p.KH, p.KW
-	imgIn, imgCol := p.H*p.W*C, g.oh*g.ow*g.k
+	kk := (i1 - i0) * KW * C
+	imgIn, imgCol := p.H*p.W*C, g.oh*g.ow*kk
 	parallelFor(nImg, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
 			di := dx[img*imgIn : (img+1)*imgIn]
-			clear(di)
+			if i0 == 0 {
+				clear(di)
+			}
 			ci := col[img*imgCol : (img+1)*imgCol]
 			for oh := 0; oh < g.oh; oh++ {
 				for ow := 0; ow < g.ow; ow++ {
-					row := ci[(oh*g.ow+ow)*g.k : (oh*g.ow+ow+1)*g.k]
+					row := ci[(oh*g.ow+ow)*kk : (oh*g.ow+ow+1)*kk]
 					cols := g.colIdx[ow*KW : (ow+1)*KW]
-					for i := 0; i < KH; i++ {
+					for i := i0; i < i1; i++ {
 						ih := g.rowIdx[oh*KH+i]
 						if ih < 0 {
 							continue
 						}
-						seg := row[i*KW*C : (i+1)*KW*C]
+						seg := row[(i-i0)*KW*C : (i-i0+1)*KW*C]
 						drow := di[ih*p.W*C : (ih+1)*p.W*C]
 						if C == 1 {
 							for j, iw := range cols {
@@ -155,16 +167,17 @@ func col2imScatter[T Float](g *convGeom, col, dx []T, nImg int) {
 	})
 }
 
-func col2imGather[T Float](g *convGeom, col, dx []T, nImg int) {
+func col2imGather[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 	p := g.p
 	C, KH, KW := p.C, p.KH, p.KW
+	kk := (i1 - i0) * KW * C
 	// Inverse tables: for input row ih, the (oh, i) pairs that read it; likewise for columns.
 	type pair struct{ o, t int }
 	invH := make([][]pair, p.H)
 	for oh := 0; oh < g.oh; oh++ {
-		for i := 0; i < KH; i++ {
+		for i := i0; i < i1; i++ {
 			if ih := g.rowIdx[oh*KH+i]; ih >= 0 {
-				invH[ih] = append(invH[ih], pair{oh, i})
+				invH[ih] = append(invH[ih], pair{oh, i - i0})
 			}
 		}
 	}
@@ -176,18 +189,20 @@ func col2imGather[T Float](g *convGeom, col, dx []T, nImg int) {
 			}
 		}
 	}
-	imgCol := g.oh * g.ow * g.k
+	imgCol := g.oh * g.ow * kk
 	parallelFor(nImg*p.H, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			img, ih := u/p.H, u%p.H
 			ci := col[img*imgCol : (img+1)*imgCol]
 			drow := dx[(img*p.H+ih)*p.W*C : (img*p.H+ih+1)*p.W*C]
-			clear(drow)
+			if i0 == 0 {
+				clear(drow)
+			}
 			for _, hp := range invH[ih] {
 				for iw := 0; iw < p.W; iw++ {
 					d := drow[iw*C : (iw+1)*C]
 					for _, wp := range invW[iw] {
-						off := (hp.o*g.ow+wp.o)*g.k + (hp.t*KW+wp.t)*C
+						off := (hp.o*g.ow+wp.o)*kk + (hp.t*KW+wp.t)*C
 						s := ci[off : off+C]
 						for c := range d {
 							d[c] += s[c]
@@ -200,7 +215,8 @@ func col2imGather[T Float](g *convGeom, col, dx []T, nImg int) {
 }
 
 // Conv2D computes y = conv(x, w) as defined by ConvParams; x is N×H×W×C, w is KH×KW×C×O and y,
-// overwritten, is N×OutH×OutW×O.
+// overwritten, is N×OutH×OutW×O. Per tile of images and kernel rows i0 ≤ i < i1 it forms the im2col
+// matrix and adds col·w[i0:i1] to y with one matrix product.
 func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	p = p.mustValidate(len(x), len(w), len(y), "x", "w", "y")
 	g := newConvGeom(p)
@@ -208,18 +224,26 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	if p.N == 0 || rowsPer == 0 {
 		return
 	}
-	imgIn := p.H * p.W * p.C
+	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
 		blas.Gemm(false, false, p.N*rowsPer, p.O, g.k, 1, x, g.k, w, p.O, 0, y, p.O)
 		return
 	}
-	tile := g.tile()
-	col := getBuf[T](tile * rowsPer * g.k)
+	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
 	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += tile {
-		nb := min(tile, p.N-n0)
-		im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb)
-		blas.Gemm(false, false, nb*rowsPer, p.O, g.k, 1, col, g.k, w, p.O, 0, y[n0*rowsPer*p.O:(n0+nb)*rowsPer*p.O], p.O)
+	for n0 := 0; n0 < p.N; n0 += g.nb {
+		nb := min(g.nb, p.N-n0)
+		yt := y[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
+		for i0 := 0; i0 < p.KH; i0 += g.kr {
+			i1 := min(p.KH, i0+g.kr)
+			kk := (i1 - i0) * p.KW * p.C
+			im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb, i0, i1)
+			beta := T(1)
+			if i0 == 0 {
+				beta = 0
+			}
+			blas.Gemm(false, false, nb*rowsPer, p.O, kk, 1, col, kk, w[i0*kwco:i1*kwco], p.O, beta, yt, p.O)
+		}
 	}
 }
 
@@ -227,7 +251,7 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 //
 //	dx[n,h,w,c] = Σ_{oh,ow,i,j,o : position (oh,ow,i,j) reads x[n,h,w,c]} dy[n,oh,ow,o]·w[i,j,c,o]
 //
-// as the matrix product dcol = dy·wᵀ followed by col2im. dx is overwritten.
+// as the matrix product dcol = dy·wᵀ followed by col2im, per tile. dx is overwritten.
 func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 	p = p.mustValidate(len(dx), len(w), len(dy), "dx", "w", "dy")
 	g := newConvGeom(p)
@@ -239,18 +263,22 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 		clear(dx)
 		return
 	}
-	imgIn := p.H * p.W * p.C
+	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
 		blas.Gemm(false, true, p.N*rowsPer, g.k, p.O, 1, dy, p.O, w, p.O, 0, dx, g.k)
 		return
 	}
-	tile := g.tile()
-	col := getBuf[T](tile * rowsPer * g.k)
+	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
 	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += tile {
-		nb := min(tile, p.N-n0)
-		blas.Gemm(false, true, nb*rowsPer, g.k, p.O, 1, dy[n0*rowsPer*p.O:(n0+nb)*rowsPer*p.O], p.O, w, p.O, 0, col, g.k)
-		col2im(g, col, dx[n0*imgIn:(n0+nb)*imgIn], nb)
+	for n0 := 0; n0 < p.N; n0 += g.nb {
+		nb := min(g.nb, p.N-n0)
+		dyt := dy[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
+		for i0 := 0; i0 < p.KH; i0 += g.kr {
+			i1 := min(p.KH, i0+g.kr)
+			kk := (i1 - i0) * p.KW * p.C
+			blas.Gemm(false, true, nb*rowsPer, kk, p.O, 1, dyt, p.O, w[i0*kwco:i1*kwco], p.O, 0, col, kk)
+			col2im(g, col, dx[n0*imgIn:(n0+nb)*imgIn], nb, i0, i1)
+		}
 	}
 }
 
@@ -258,7 +286,7 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 //
 //	dw[i,j,c,o] = Σ_{n,oh,ow} xd[n, oh·StrideH + i·KDilH − PadTop, ow·StrideW + j·KDilW − PadLeft, c]·dy[n,oh,ow,o]
 //
-// as the matrix product colᵀ·dy accumulated over batch tiles. dw is overwritten.
+// as the matrix product colᵀ·dy accumulated over tiles. dw is overwritten.
 func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 	p = p.mustValidate(len(x), len(dw), len(dy), "x", "dw", "dy")
 	g := newConvGeom(p)
@@ -267,22 +295,26 @@ func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 		clear(dw)
 		return
 	}
-	imgIn := p.H * p.W * p.C
+	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
 		blas.Gemm(true, false, g.k, p.O, p.N*rowsPer, 1, x, g.k, dy, p.O, 0, dw, p.O)
 		return
 	}
-	tile := g.tile()
-	col := getBuf[T](tile * rowsPer * g.k)
+	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
 	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += tile {
-		nb := min(tile, p.N-n0)
-		im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb)
+	for n0 := 0; n0 < p.N; n0 += g.nb {
+		nb := min(g.nb, p.N-n0)
+		dyt := dy[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
 		beta := T(1)
 		if n0 == 0 {
 			beta = 0
 		}
-		blas.Gemm(true, false, g.k, p.O, nb*rowsPer, 1, col, g.k, dy[n0*rowsPer*p.O:(n0+nb)*rowsPer*p.O], p.O, beta, dw, p.O)
+		for i0 := 0; i0 < p.KH; i0 += g.kr {
+			i1 := min(p.KH, i0+g.kr)
+			kk := (i1 - i0) * p.KW * p.C
+			im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb, i0, i1)
+			blas.Gemm(true, false, kk, p.O, nb*rowsPer, 1, col, kk, dyt, p.O, beta, dw[i0*kwco:i1*kwco], p.O)
+		}
 	}
 }
 

@@ -105,14 +105,15 @@ func convCases() []ConvParams {
 	}
 }
 
-// withBudgets runs f with the default im2col budget and with a budget of one element (one image per
-// tile), so that batch tiling is covered.
+// withBudgets runs f with the default tiling, with one image and one kernel row per tile, and with
+// two images and a few kernel rows per tile, so that tiling over the batch and over kernel rows
+// (accumulating products and col2im) is covered.
 func withBudgets(t *testing.T, f func(t *testing.T)) {
-	saved := colBudget
-	defer func() { colBudget = saved }()
-	for _, b := range []int{saved, 1} {
-		colBudget = b
-		t.Run(fmt.Sprintf("budget=%d", b), f)
+	saved, savedRows := colBudget, minTileRows
+	defer func() { colBudget, minTileRows = saved, savedRows }()
+	for _, b := range [][2]int{{saved, savedRows}, {1, 1}, {300, 40}} {
+		colBudget, minTileRows = b[0], b[1]
+		t.Run(fmt.Sprintf("budget=%d,rows=%d", b[0], b[1]), f)
 	}
 }
 
@@ -254,10 +255,10 @@ func TestCol2imPathsAgree(t *testing.T) {
 		col := randVec(r, p.N*g.oh*g.ow*g.k)
 		x := randVec(r, p.InputSize())
 		xc := make([]float64, len(col))
-		im2col(g, x, xc, p.N)
+		im2col(g, x, xc, p.N, 0, p.KH)
 		a, b := randVec(r, p.InputSize()), randVec(r, p.InputSize())
-		col2imScatter(g, col, a, p.N)
-		col2imGather(g, col, b, p.N)
+		col2imScatter(g, col, a, p.N, 0, p.KH)
+		col2imGather(g, col, b, p.N, 0, p.KH)
 		for i := range a {
 			if math.Abs(a[i]-b[i]) > 1e-12 {
 				t.Fatalf("%v: scatter dx[%d] = %g, gather %g", p, i, a[i], b[i])
@@ -265,6 +266,68 @@ func TestCol2imPathsAgree(t *testing.T) {
 		}
 		if l, lx := dot(xc, col), dot(x, a); math.Abs(l-lx) > 1e-10 {
 			t.Fatalf("%v: <im2col(x),col> = %g, <x,col2im(col)> = %g", p, l, lx)
+		}
+	}
+}
+
+// TestGradientsAsConv checks the Conv2D forms of the two gradients used in the benchmarks against
+// the direct gradient kernels.
+func TestGradientsAsConv(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	p := ConvParams{N: 3, H: 6, W: 5, C: 2, KH: 3, KW: 3, O: 4, PadTop: 1, PadBottom: 2, PadLeft: 0, PadRight: 1}
+	x, w, dy := randVec(r, p.InputSize()), randVec(r, p.KernelSize()), randVec(r, p.OutputSize())
+	dx, dw := make([]float64, len(x)), make([]float64, len(w))
+	Conv2DBackwardInput(p, dy, w, dx)
+	Conv2DBackwardFilter(p, x, dy, dw)
+	// Reversed kernel with channels swapped: wr[i,j,o,c] = w[KH-1-i, KW-1-j, c, o].
+	wr := make([]float64, len(w))
+	for i := 0; i < p.KH; i++ {
+		for j := 0; j < p.KW; j++ {
+			for c := 0; c < p.C; c++ {
+				for o := 0; o < p.O; o++ {
+					wr[((i*p.KW+j)*p.O+o)*p.C+c] = w[(((p.KH-1-i)*p.KW+p.KW-1-j)*p.C+c)*p.O+o]
+				}
+			}
+		}
+	}
+	dx2 := make([]float64, len(x))
+	Conv2D(inputGradAsConv(p), dy, wr, dx2)
+	// x as C×H×W×N and dy as OH×OW×N×O.
+	oh, ow := p.OutH(), p.OutW()
+	xt, dyt := make([]float64, len(x)), make([]float64, len(dy))
+	for n := 0; n < p.N; n++ {
+		for h := 0; h < p.H; h++ {
+			for w := 0; w < p.W; w++ {
+				for c := 0; c < p.C; c++ {
+					xt[((c*p.H+h)*p.W+w)*p.N+n] = x[((n*p.H+h)*p.W+w)*p.C+c]
+				}
+			}
+		}
+		for a := 0; a < oh; a++ {
+			for b := 0; b < ow; b++ {
+				for o := 0; o < p.O; o++ {
+					dyt[((a*ow+b)*p.N+n)*p.O+o] = dy[((n*oh+a)*ow+b)*p.O+o]
+				}
+			}
+		}
+	}
+	dwc := make([]float64, len(w)) // C×KH×KW×O
+	Conv2D(filterGradAsConv(p), xt, dyt, dwc)
+	for i := range dx {
+		if math.Abs(dx[i]-dx2[i]) > 1e-12 {
+			t.Fatalf("dx[%d] = %g, as conv %g", i, dx[i], dx2[i])
+		}
+	}
+	for i := 0; i < p.KH; i++ {
+		for j := 0; j < p.KW; j++ {
+			for c := 0; c < p.C; c++ {
+				for o := 0; o < p.O; o++ {
+					a, b := dw[((i*p.KW+j)*p.C+c)*p.O+o], dwc[((c*p.KH+i)*p.KW+j)*p.O+o]
+					if math.Abs(a-b) > 1e-12 {
+						t.Fatalf("dw[%d,%d,%d,%d] = %g, as conv %g", i, j, c, o, a, b)
+					}
+				}
+			}
 		}
 	}
 }
