@@ -99,7 +99,7 @@ func TestReportMarkdown(t *testing.T) {
 	md := r.Markdown()
 	for _, want := range []string{
 		"# mnist-quick", "- method: cce",
-		"| 90.00 | ", // ACC (40+30+20)/100 in the scores table, 2 decimals
+		"| 90.00 | ",                    // ACC (40+30+20)/100 in the scores table, 2 decimals
 		"| mean (std) | 70.00 (20.0) |", // ACC 0.9 and 0.5: mean 0.7, population std 0.2
 		"| optimizer | adam\\|sgd |",
 		"| epoch | loss | acc | nmi | ari | lr |",
