@@ -199,8 +199,8 @@ func posterizeInto(dst *Image, src Image, bits int) {
 }
 
 // AutoContrast stretches each channel to the full range: with lo and hi the channel's minimum
-// and maximum, out = ⌊(in − lo)·255/(hi − lo)⌋ clamped to 0..255; a constant channel is left
-// unchanged (PIL's ImageOps.autocontrast with no cutoff).
+// and maximum, out = trunc(in·s − lo·s) with s = 255/(hi − lo), clamped to 0..255, in float64
+// as Pillow's ImageOps.autocontrast (no cutoff) computes it; a constant channel is unchanged.
 func AutoContrast(img Image) Image {
 	var out Image
 	autoContrastInto(&out, img)
@@ -222,17 +222,11 @@ func autoContrastInto(dst *Image, src Image) {
 				t[i] = uint8(i)
 			}
 		} else {
+			// Pillow's arithmetic: int(i·scale + offset) with offset = −lo·scale.
 			scale := 255 / float64(hi-lo)
+			offset := -float64(lo) * scale
 			for i := range t {
-				v := (float64(i) - float64(lo)) * scale
-				switch {
-				case v <= 0:
-					t[i] = 0
-				case v >= 255:
-					t[i] = 255
-				default:
-					t[i] = uint8(v + 1e-9)
-				}
+				t[i] = uint8(min(max(int(float64(i)*scale+offset), 0), 255))
 			}
 		}
 		for i := k; i < len(src.Pix); i += c {

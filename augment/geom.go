@@ -140,8 +140,8 @@ func randomCropInto(dst *Image, rng *rand.Rand, src Image, h, w, pad int, mode P
 // (x, y) ↦ (a·x + b·y + c, d·x + e·y + f).
 type Affine [6]float64
 
-// Identity is the identity Affine.
-var Identity = Affine{1, 0, 0, 0, 1, 0}
+// IdentityAffine is the identity map.
+var IdentityAffine = Affine{1, 0, 0, 0, 1, 0}
 
 // Mul returns the composition m∘n (apply n first, then m).
 func (m Affine) Mul(n Affine) Affine {

@@ -170,7 +170,7 @@ func TestAffineInvert(t *testing.T) {
 		t.Fatal("not invertible")
 	}
 	id := m.Mul(inv)
-	for i, v := range Identity {
+	for i, v := range IdentityAffine {
 		if d := id[i] - v; d > 1e-12 || d < -1e-12 {
 			t.Fatalf("m·m⁻¹ = %v", id)
 		}
@@ -185,7 +185,7 @@ func TestWarpIdentity(t *testing.T) {
 	for _, c := range []int{1, 3} {
 		in := randImage(rng, 7, 9, c)
 		for _, ip := range []Interp{Bilinear, Nearest} {
-			if got := Warp(in, Identity, ip, 0); !imgEqual(got, in) {
+			if got := Warp(in, IdentityAffine, ip, 0); !imgEqual(got, in) {
 				t.Errorf("c=%d interp %d: identity warp changed the image", c, ip)
 			}
 		}
@@ -273,7 +273,7 @@ func TestRandomAffineRanges(t *testing.T) {
 	}
 	// Zero ranges give the identity.
 	m := RandomAffineMatrix(rng, AffineParams{}, 28, 28)
-	for i, v := range Identity {
+	for i, v := range IdentityAffine {
 		if d := m[i] - v; d > 1e-12 || d < -1e-12 {
 			t.Fatalf("zero params gave %v", m)
 		}
