@@ -1,6 +1,11 @@
 package data
 
-import "testing"
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestSubsetAndCounts(t *testing.T) {
 	d := &Dataset{Name: "x", N: 4, H: 1, W: 2, C: 1, Images: []uint8{0, 1, 10, 11, 20, 21, 30, 31},
@@ -41,5 +46,32 @@ func TestConcat(t *testing.T) {
 	b.H = 2
 	if _, err := concat("x", "all", []*Dataset{a, b}); err == nil {
 		t.Fatal("shape mismatch: no error")
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "stl10", "stl10_binary")
+	// Small STL-10 files fail the split-size check, so describe an image folder instead and check
+	// the STL error path separately.
+	writeFile(t, filepath.Join(base, "train_X.bin"), make([]byte, stlImage))
+	writeFile(t, filepath.Join(base, "train_y.bin"), []byte{1})
+	var out bytes.Buffer
+	if err := Describe(&out, "stl10", "", dir); err == nil || !strings.Contains(err.Error(), "expected 5000") {
+		t.Fatalf("error %v", err)
+	}
+	img := t.TempDir()
+	writeImage(t, filepath.Join(img, "a", "1.png"), 2, 2, false, pattern(1))
+	writeImage(t, filepath.Join(img, "b", "1.png"), 2, 2, false, pattern(2))
+	writeImage(t, filepath.Join(img, "b", "2.png"), 2, 2, false, pattern(3))
+	if err := Describe(&out, "imagefolder:"+img, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	// Compare with single spaces, so that column widths do not matter.
+	s := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"images 2x2x3", "classes 2", "class train 0 a 1 1 b 2 total 3", filepath.Join(img, "b", "2.png")} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
