@@ -1,0 +1,290 @@
+package pseudolabel
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// yFloor is the floor applied to σ when it initialises y (then each row is renormalised).
+const yFloor = 1e-12
+
+// DefaultMaxIters is the iteration cap used when an options struct leaves MaxIters at 0.
+const DefaultMaxIters = 100
+
+// EMOptions configures EM.
+type EMOptions struct {
+	Lambda   float64   // fairness weight λ ≥ 0 of loss (11)
+	Tol      float64   // stop when (L_{t−1} − L_t)/|L_{t−1}| < Tol; 0 runs MaxIters iterations
+	MaxIters int       // iteration cap; 0 means DefaultMaxIters
+	Threads  int       // goroutines over points; 0 means GOMAXPROCS
+	Y0       []float64 // optional N×K start, rows on the simplex; nil means y = σ floored at 1e-12, renormalised
+	// ColdStart starts every Newton solve at Lemma 1's point instead of reusing the point's
+	// previous root when that is safe. The result is the same; it only changes the speed.
+	ColdStart bool
+}
+
+// Result is the outcome of EM or PGD.
+type Result struct {
+	Y           []float64       // N×K labels, rows on the simplex
+	Iters       int             // iterations done
+	Loss0       float64         // loss of the start point
+	Losses      []float64       // loss after each iteration (len Iters)
+	Elapsed     []time.Duration // wall time from the call to the end of each iteration (len Iters)
+	Converged   bool            // the stop rule ended the run before the cap, without a loss increase
+	NewtonSteps int             // EM only: Newton evaluations summed over points and iterations
+}
+
+// FinalLoss returns the loss after the last iteration, or Loss0 when none ran.
+func (r Result) FinalLoss() float64 {
+	if len(r.Losses) == 0 {
+		return r.Loss0
+	}
+	return r.Losses[len(r.Losses)-1]
+}
+
+// EM minimises loss (11) over y by expectation–maximisation.
+//
+// Each iteration computes, from the column sums of the current y, the E-step
+// S_ik = y_ik/Σ_j y_jk and p_ik = λ N u_k S_ik (u_k = 1/K), then solves the M-step (15) of every
+// point independently with MStep's Newton iteration, in parallel over points. The loss never
+// increases. It stops when the relative decrease (L_{t−1} − L_t)/|L_{t−1}| falls below Tol or
+// after MaxIters iterations.
+//
+// sigma is N×K row-major with finite entries ≥ 0 and a positive entry per row; rows need not
+// be normalised exactly. The returned Y is a new slice.
+func EM(sigma []float64, n, k int, opt EMOptions) (Result, error) {
+	start := time.Now()
+	s, err := newEMSolver(sigma, n, k, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	maxIters := opt.MaxIters
+	if maxIters <= 0 {
+		maxIters = DefaultMaxIters
+	}
+	res := Result{Loss0: s.loss(), Losses: make([]float64, 0, maxIters), Elapsed: make([]time.Duration, 0, maxIters)}
+	prev := res.Loss0
+	for res.Iters < maxIters {
+		l := s.step()
+		res.Iters++
+		res.Losses = append(res.Losses, l)
+		res.Elapsed = append(res.Elapsed, time.Since(start))
+		if d := relDecrease(prev, l); d < opt.Tol {
+			res.Converged = d > -increaseTol
+			break
+		}
+		prev = l
+	}
+	res.Y = s.y
+	res.NewtonSteps = s.newtonSteps
+	return res, nil
+}
+
+// relDecrease returns (prev − cur)/|prev|, or 0 when prev is 0 or either is not finite.
+func relDecrease(prev, cur float64) float64 {
+	if prev == 0 || math.IsInf(prev, 0) || math.IsNaN(prev) || math.IsNaN(cur) {
+		if math.IsInf(prev, 1) && !math.IsInf(cur, 0) && !math.IsNaN(cur) {
+			return math.Inf(1) // from an infinite loss to a finite one: keep going
+		}
+		return 0
+	}
+	return (prev - cur) / math.Abs(prev)
+}
+
+// initY returns the start point: a copy of y0 (validated), or σ floored at yFloor and renormalised.
+func initY(sigma []float64, n, k int, y0 []float64) ([]float64, error) {
+	y := make([]float64, n*k)
+	if y0 != nil {
+		if len(y0) != n*k {
+			return nil, fmt.Errorf("Y0 has %d entries, want %d×%d = %d", len(y0), n, k, n*k)
+		}
+		for i := 0; i < n; i++ {
+			var sum float64
+			for j, v := range y0[i*k : (i+1)*k] {
+				if !(v >= 0) || math.IsInf(v, 1) {
+					return nil, fmt.Errorf("Y0: row %d column %d is %v, want a finite value ≥ 0", i, j, v)
+				}
+				sum += v
+			}
+			if math.Abs(sum-1) > 1e-6 {
+				return nil, fmt.Errorf("Y0: row %d sums to %v, want 1", i, sum)
+			}
+		}
+		copy(y, y0)
+		return y, nil
+	}
+	for i := 0; i < n; i++ {
+		row := y[i*k : (i+1)*k]
+		var sum float64
+		for j, v := range sigma[i*k : (i+1)*k] {
+			v = math.Max(v, yFloor)
+			row[j] = v
+			sum += v
+		}
+		inv := 1 / sum
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+	return y, nil
+}
+
+// emSolver holds the state of one EM run.
+type emSolver struct {
+	n, k        int
+	lambda      float64
+	sigma, y    []float64
+	argmax      []int32   // argmax_k σ_ik per row
+	xprev       []float64 // previous Newton root per row; 0 = none
+	col         []float64 // column sums of y
+	nll         float64   // Σ_i −log(σ_i·y_i)
+	w           []float64 // E-step weights λ N u_k / col_k
+	work        []emWork
+	cold        bool
+	newtonSteps int
+}
+
+// emWork is one goroutine's scratch space.
+type emWork struct {
+	p, col []float64
+	nll    float64
+	steps  int
+	_      [64]byte // keep neighbours off the same cache line
+}
+
+func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {
+	if err := checkSigma("sigma", sigma, n, k); err != nil {
+		return nil, err
+	}
+	if err := checkScalar("lambda", opt.Lambda); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(opt.Tol) {
+		return nil, fmt.Errorf("tol is NaN")
+	}
+	y, err := initY(sigma, n, k, opt.Y0)
+	if err != nil {
+		return nil, err
+	}
+	t := threadCount(opt.Threads, n)
+	s := &emSolver{
+		n: n, k: k, lambda: opt.Lambda, sigma: sigma, y: y,
+		argmax: make([]int32, n), xprev: make([]float64, n),
+		col: make([]float64, k), w: make([]float64, k),
+		work: make([]emWork, t), cold: opt.ColdStart,
+	}
+	for c := range s.work {
+		s.work[c].p = make([]float64, k)
+		s.work[c].col = make([]float64, k)
+	}
+	for i := 0; i < n; i++ {
+		m := 0
+		for j, v := range sigma[i*k : (i+1)*k] {
+			if v > sigma[i*k+m] {
+				m = j
+			}
+		}
+		s.argmax[i] = int32(m)
+	}
+	// Column sums and Σ −log(σ_i·y_i) of the start point.
+	forChunks(n, t, func(c, lo, hi int) {
+		wk := &s.work[c]
+		clear(wk.col)
+		wk.nll = 0
+		for i := lo; i < hi; i++ {
+			yi, si := y[i*k:(i+1)*k], sigma[i*k:(i+1)*k]
+			var dot float64
+			for j, v := range yi {
+				wk.col[j] += v
+				dot += si[j] * v
+			}
+			wk.nll -= math.Log(dot)
+		}
+	})
+	s.reduce()
+	return s, nil
+}
+
+// reduce sums the goroutines' column sums and log terms into s.col and s.nll.
+func (s *emSolver) reduce() {
+	clear(s.col)
+	s.nll = 0
+	for c := range s.work {
+		wk := &s.work[c]
+		for j, v := range wk.col {
+			s.col[j] += v
+		}
+		s.nll += wk.nll
+		s.newtonSteps += wk.steps
+		wk.steps = 0
+	}
+}
+
+// loss returns loss (11) of the current y.
+func (s *emSolver) loss() float64 {
+	return s.nll/float64(s.n) + s.lambda*fairness(Objective11, s.col, s.n)
+}
+
+// step runs one E-step and M-step, updating y, its column sums and log terms, and returns the
+// new loss (11).
+func (s *emSolver) step() float64 {
+	n, k := s.n, s.k
+	c := s.lambda * float64(n) / float64(k)
+	for j, v := range s.col {
+		if v > 0 {
+			s.w[j] = c / v
+		} else {
+			s.w[j] = 0
+		}
+	}
+	forChunks(n, len(s.work), s.stepRows)
+	s.reduce()
+	return s.loss()
+}
+
+// stepRows updates rows [lo, hi) with goroutine c's scratch space.
+func (s *emSolver) stepRows(c, lo, hi int) {
+	k := s.k
+	wk := &s.work[c]
+	p, col, w := wk.p[:k], wk.col[:k], s.w[:k]
+	clear(col)
+	var nll float64
+	steps := 0
+	for i := lo; i < hi; i++ {
+		yi, si := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k]
+		yi = yi[:k]
+		si = si[:k]
+		var P float64
+		allPos := true
+		for j, v := range yi {
+			q := v * w[j]
+			p[j] = q
+			P += q
+			if !(q > 0) {
+				allPos = false
+			}
+		}
+		warm := s.xprev[i]
+		if s.cold {
+			warm = 0
+		}
+		x, scale, st := solvePoint(yi, si, p, P, int(s.argmax[i]), allPos, warm)
+		s.xprev[i] = x
+		steps += st
+		var dot float64
+		for j, v := range yi {
+			v *= scale
+			yi[j] = v
+			col[j] += v
+			dot += si[j] * v
+		}
+		nll -= math.Log(dot)
+	}
+	wk.nll = nll
+	wk.steps = steps
+}
+
+// increaseTol is the relative loss increase still read as rounding when a run stops: a larger
+// increase stops the run with Converged false.
+const increaseTol = 1e-12

@@ -1,0 +1,73 @@
+package pseudolabel
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkEMIteration times one EM iteration (E-step, Newton M-step for every point, and the
+// loss) at N = 10,000, λ = 1.3, σ = softmax of Gaussian logits. "warm" steps a run that has done
+// 10 iterations, with warm-started Newton; "cold" starts every Newton solve at Lemma 1's point.
+func BenchmarkEMIteration(b *testing.B) {
+	const n = 10000
+	for _, k := range []int{10, 100, 1000} {
+		sigma := RandomSigma(n, k, 1)
+		for _, cold := range []bool{false, true} {
+			name := fmt.Sprintf("K=%d/warm", k)
+			if cold {
+				name = fmt.Sprintf("K=%d/cold", k)
+			}
+			b.Run(name, func(b *testing.B) {
+				s, err := newEMSolver(sigma, n, k, EMOptions{Lambda: 1.3, ColdStart: cold})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for range 10 {
+					s.step()
+				}
+				s.newtonSteps = 0
+				b.ResetTimer()
+				for b.Loop() {
+					s.step()
+				}
+				b.ReportMetric(float64(s.newtonSteps)/float64(b.N)/n, "newton/point")
+			})
+		}
+	}
+}
+
+// BenchmarkEMRun times a full EM run to tol 1e-5 at N = 10,000, λ = 1.3, and reports the mean
+// time per iteration.
+func BenchmarkEMRun(b *testing.B) {
+	const n = 10000
+	for _, k := range []int{10, 100, 1000} {
+		sigma := RandomSigma(n, k, 1)
+		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) {
+			iters := 0
+			for b.Loop() {
+				res, err := EM(sigma, n, k, EMOptions{Lambda: 1.3, Tol: 1e-5, MaxIters: 1000})
+				if err != nil {
+					b.Fatal(err)
+				}
+				iters += res.Iters
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(iters), "ms/iter")
+			b.ReportMetric(float64(iters)/float64(b.N), "iters")
+		})
+	}
+}
+
+// BenchmarkEval times one Newton evaluation pass over K = 1000 entries (one goroutine).
+func BenchmarkEval(b *testing.B) {
+	const k = 1000
+	sigma := RandomSigma(1, k, 2)
+	p := make([]float64, k)
+	for j := range p {
+		p[j] = 0.001
+	}
+	y := make([]float64, k)
+	for b.Loop() {
+		eval(y, sigma, p, 1.5)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/k, "ns/entry")
+}
