@@ -304,3 +304,22 @@ func TestEpochOrder(t *testing.T) {
 		t.Error("another epoch or seed gave the same order")
 	}
 }
+
+func TestFeederRejectsShapeChangingPipeline(t *testing.T) {
+	_, get := testData(4, 32, 32, 3)
+	p := mustNew(t, "cifar", Options{CropSize: 24})
+	f, err := NewFeeder(FeederConfig{Get: get, Order: []int{0, 1, 2, 3}, BatchSize: 2, Pipeline: p, Views: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range f.Batches() {
+	}
+	f.Close()
+	if err := f.Err(); err == nil || !strings.Contains(err.Error(), "keep the shape") {
+		t.Errorf("error %v", err)
+	}
+	// The pipeline itself does crop to 24×24.
+	if out := p.Apply(rand.New(rand.NewPCG(1, 1)), NewImage(32, 32, 3)); out.H != 24 || out.W != 24 {
+		t.Errorf("crop_size 24 gave %d×%d", out.H, out.W)
+	}
+}

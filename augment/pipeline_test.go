@@ -206,3 +206,32 @@ func TestDigitsKeepsInk(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyConcurrent(t *testing.T) {
+	// Apply shares work buffers through a pool; concurrent calls must not interfere.
+	p := mustNew(t, "scan", Options{})
+	img := randImage(rand.New(rand.NewPCG(51, 52)), 32, 32, 3)
+	want := make([]Image, 16)
+	for i := range want {
+		want[i] = p.Apply(rand.New(rand.NewPCG(uint64(i), 0)), img)
+	}
+	errs := make(chan int, 64)
+	for g := range 4 {
+		go func() {
+			for range 4 {
+				for i := range want {
+					if !imgEqual(p.Apply(rand.New(rand.NewPCG(uint64(i), 0)), img), want[i]) {
+						errs <- i
+						return
+					}
+				}
+			}
+			errs <- -1 - g
+		}()
+	}
+	for range 4 {
+		if i := <-errs; i >= 0 {
+			t.Fatalf("concurrent Apply of image %d differs", i)
+		}
+	}
+}
