@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/spf13/cobra"
+
+	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/models"
+	"github.com/cct-dev/cct/models/bench"
+)
+
+func init() { register(newBenchTrainCmd) }
+
+func newBenchTrainCmd() *cobra.Command {
+	var opts bench.Options
+	var input, backendSpec string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "bench-train",
+		Short: "Measure training-step speed of a model on random data",
+		Long: `bench-train builds a model, and times training steps on one random batch: forward pass,
+collision cross-entropy against random soft targets, backward pass and an Adam update, in one
+compiled graph. It prints the backend, the median time per step, images per second, the achieved
+GFLOP/s (analytic count: 2·MACs of convolutions and linear layers per forward pass, ×3 for a
+training step) and the peak memory of the process.
+
+Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 or 96x96x3; resnet18
+32x32xC (CIFAR stem) or 96x96xC (STL stem); linear takes a feature dimension D.`,
+		Example: `  cct bench-train --model vgg4 --input 28x28x1 --batch 250 --steps 10
+  cct bench-train --model resnet18 --input 32x32x3 --batch 200 --steps 5 --warmup 1
+  cct bench-train --model linear --input 2048 --batch 250 --steps 50 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, w, c, err := models.ParseInput(input)
+			if err != nil {
+				return fmt.Errorf("flag --input: %v", err)
+			}
+			opts.Config.Height, opts.Config.Width, opts.Config.Channels = h, w, c
+			if _, err := models.Build(opts.Model, opts.Config); err != nil {
+				return fmt.Errorf("flag --model/--input: %v", err)
+			}
+			be, err := openBenchBackend(backendSpec)
+			if err != nil {
+				return err
+			}
+			defer be.Finalize()
+			res, err := bench.Run(be, opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				b, err := json.MarshalIndent(res, "", "  ")
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(out, string(b))
+				return err
+			}
+			fmt.Fprintf(out, "model       %s %s, K=%d, %d trainable parameters\n", res.Model, res.Input, res.Clusters, res.Params)
+			fmt.Fprintf(out, "backend     %s\n", be.Description())
+			fmt.Fprintf(out, "batch       %d, %d timed steps after %d warm-up (first step %.0f ms incl. compilation)\n",
+				res.Batch, res.Steps, opts.Warmup, res.CompileMs)
+			fmt.Fprintf(out, "step        %.1f ms median\n", res.MedianMs)
+			fmt.Fprintf(out, "throughput  %.1f images/s\n", res.ImagesPerSec)
+			fmt.Fprintf(out, "compute     %.2f GFLOP/step, %.1f GFLOP/s achieved\n", res.StepGFLOP, res.GFLOPS)
+			fmt.Fprintf(out, "memory      max RSS %.0f MiB, Go runtime %.0f MiB, peak heap in use %.0f MiB\n",
+				float64(res.MaxRSSBytes)/(1<<20), float64(res.GoSysBytes)/(1<<20), float64(res.PeakHeapByte)/(1<<20))
+			fmt.Fprintf(out, "loss        %.4f → %.4f\n", res.FirstLoss, res.LastLoss)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Model, "model", "vgg4", "model: "+strings.Join(models.Names(), ", "))
+	f.StringVar(&input, "input", "28x28x1", "input shape HxWxC, or feature dimension D for linear")
+	f.IntVar(&opts.Config.Clusters, "clusters", 10, "number of clusters K (model outputs)")
+	f.IntVar(&opts.Batch, "batch", 250, "batch size")
+	f.IntVar(&opts.Steps, "steps", 10, "timed training steps")
+	f.IntVar(&opts.Warmup, "warmup", 2, "untimed steps before timing (the first compiles the graph)")
+	f.Float64Var(&opts.LearningRate, "lr", 1e-4, "Adam learning rate")
+	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the random data and weights")
+	f.StringVar(&backendSpec, "backend", "auto", "backend: auto (= cpu), cpu, or go (GoMLX's pure-Go simplego; cannot train convolutions)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// openBenchBackend opens the backend named by --backend.
+func openBenchBackend(spec string) (backends.Backend, error) {
+	switch spec {
+	case "auto", "cpu":
+		return cpu.New("")
+	case "go":
+		return simplego.New("")
+	}
+	return nil, fmt.Errorf("flag --backend: unknown backend %q (want auto, cpu or go)", spec)
+}
