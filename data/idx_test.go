@@ -191,3 +191,24 @@ func BenchmarkLoadMNIST(b *testing.B) {
 		}
 	}
 }
+
+func TestRealFashionMNIST(t *testing.T) {
+	if _, err := os.Stat("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"); err != nil {
+		t.Skip("Debian package dataset-fashion-mnist not installed")
+	}
+	dir := t.TempDir()
+	if _, err := Get("fashion-mnist", GetOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	// Fashion-MNIST is balanced: 1,000 test images per class.
+	d, err := Load("fashion-mnist", Test, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := d.ClassCounts()
+	for k, c := range counts {
+		if c != 1000 {
+			t.Errorf("class %d (%s): %d images, want 1000", k, d.ClassNames[k], c)
+		}
+	}
+}
