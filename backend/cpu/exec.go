@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -205,10 +208,14 @@ func (e *Executable) Execute(inputs []backends.Buffer, donate []bool, _ backends
 				ins[j] = values[s]
 				insOwned[j] = owned[s] && e.lastUse[s] == i && !e.isOutput[s] && countInt(e.inSlots[i], s) == 1
 			}
+			var t0 time.Time
+			if opProfile.Load() {
+				t0 = time.Now()
+			}
 			if n.multiShapes != nil {
 				outs, err := multiExecutors[n.op](b, n, ins, insOwned)
 				if err != nil {
-					return nil, errors.WithMessagef(err, "cpu backend: %s", n.op)
+					return nil, errors.WithMessagef(err, "cpu backend: %s", opName(n.op))
 				}
 				for k, p := range n.projs {
 					if s, ok := e.slot[p]; ok {
@@ -221,13 +228,16 @@ func (e *Executable) Execute(inputs []backends.Buffer, donate []bool, _ backends
 			} else {
 				out, err := executors[n.op](b, n, ins, insOwned)
 				if err != nil {
-					return nil, errors.WithMessagef(err, "cpu backend: %s", n.op)
+					return nil, errors.WithMessagef(err, "cpu backend: %s", opName(n.op))
 				}
 				if !out.shape.Equal(n.shape) {
 					return nil, errors.Errorf("cpu backend: %s produced %s, want %s", n.op, out.shape, n.shape)
 				}
 				values[i] = out
 				owned[i] = true
+			}
+			if opProfile.Load() {
+				recordOpTime(n, time.Since(t0))
 			}
 			for j, s := range e.inSlots[i] {
 				if e.lastUse[s] != i || values[s] == nil {
@@ -288,4 +298,42 @@ func (e *Executable) String() string {
 		s += fmt.Sprintf("%d: %s %s <-%s\n", i, n.op, n.shape, ins)
 	}
 	return s
+}
+
+var (
+	opProfile   atomic.Bool
+	opProfileMu sync.Mutex
+	opTimes     = map[string]time.Duration{}
+)
+
+// SetOpProfile turns on or off the accumulation of time spent per operation type (see OpProfile).
+func SetOpProfile(on bool) { opProfile.Store(on) }
+
+// OpProfile returns the time spent per operation type since the last call, and resets it.
+func OpProfile() map[string]time.Duration {
+	opProfileMu.Lock()
+	defer opProfileMu.Unlock()
+	out := opTimes
+	opTimes = map[string]time.Duration{}
+	return out
+}
+
+func recordOpTime(n *node, d time.Duration) {
+	name := opName(n.op)
+	if n.op == backends.OpTypeConvGeneral || n.op == backends.OpTypeDotGeneral || n.op == opFusedDot {
+		name += fmt.Sprintf("%v", n.shape.Dimensions)
+	}
+	opProfileMu.Lock()
+	opTimes[name] += d
+	opProfileMu.Unlock()
+}
+
+func opName(op backends.OpType) string {
+	switch op {
+	case opProjection:
+		return "Projection"
+	case opFusedDot:
+		return "FusedDot"
+	}
+	return op.String()
 }

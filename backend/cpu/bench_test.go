@@ -1,0 +1,87 @@
+package cpu_test
+
+import (
+	"github.com/cct-dev/cct/backend/cpu"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+	"github.com/gomlx/gomlx/pkg/ml/layers/batchnorm"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/losses"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// vgg4 is the VGG4 trunk of SPEC §5 for 28×28×1 inputs: four Conv(5×5, pad 2) → BatchNorm → ReLU
+// blocks with 64, 128, 256, 512 channels, 2×2 max-pools after the first three, and Linear(512·3·3, K).
+func vgg4(ctx *context.Context, spec any, inputs []*Node) []*Node {
+	x := inputs[0]
+	for i, ch := range []int{64, 128, 256, 512} {
+		c := ctx.In("block" + string(rune('0'+i)))
+		x = layers.Convolution(c.In("conv"), x).Filters(ch).KernelSize(5).PadSame().UseBias(false).Done()
+		x = batchnorm.New(c.In("bn"), x, -1).Done()
+		x = activations.Relu(x)
+		if i < 3 {
+			x = MaxPool(x).Window(2).Done()
+		}
+	}
+	x = Reshape(x, x.Shape().Dimensions[0], -1)
+	return []*Node{layers.DenseWithBias(ctx.In("head"), x, 10)}
+}
+
+// BenchmarkVGG4Step measures one training step (forward, backward, Adam) of VGG4 on a 250×28×28×1
+// batch.
+func BenchmarkVGG4Step(b *testing.B) {
+	be := newBackend(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 250
+	xs := make([]float32, n*28*28)
+	ys := make([]int32, n)
+	for i := range xs {
+		xs[i] = float32(rng.NormFloat64())
+	}
+	for i := range ys {
+		ys[i] = int32(i % 10)
+	}
+	x := tensors.FromFlatDataAndDimensions(xs, n, 28, 28, 1)
+	y := tensors.FromFlatDataAndDimensions(ys, n, 1)
+	ctx := context.New()
+	trainer := train.NewTrainer(be, ctx, vgg4, losses.SparseCategoricalCrossEntropyLogits,
+		optimizers.Adam().LearningRate(1e-4).Done(), nil, nil)
+	step := func() {
+		m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{y})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range m {
+			t.FinalizeAll()
+		}
+	}
+	start := time.Now()
+	step() // compile and first step
+	b.Logf("first step (with graph compilation): %s", time.Since(start))
+	cpu.SetOpProfile(true)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	b.StopTimer()
+	cpu.SetOpProfile(false)
+	prof := cpu.OpProfile()
+	names := make([]string, 0, len(prof))
+	for k := range prof {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return prof[names[i]] > prof[names[j]] })
+	for i, k := range names {
+		if i < 25 {
+			b.Logf("%-40s %8.1f ms/step", k, float64(prof[k].Microseconds())/1000/float64(b.N))
+		}
+	}
+}
