@@ -35,6 +35,8 @@ type trainerState struct {
 	Seed     int64          `json:"seed"`      // seed of this run
 	SeLaNext int            `json:"sela_next"` // index of the next SeLa label refresh
 	History  []EpochMetrics `json:"history"`   // one entry per completed epoch
+	Input    []int          `json:"input"`     // dimensions of one network input: H, W, C or D
+	Clusters int            `json:"clusters"`  // K, the network's outputs
 	YRows    int            `json:"y_rows,omitempty"`
 	YCols    int            `json:"y_cols,omitempty"`
 	NLabels  int            `json:"n_labels,omitempty"`
@@ -87,7 +89,6 @@ func saveCheckpoint(dir string, ctx *context.Context, st *trainerState) error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("checkpoint %s: %v", dir, err)
 	}
-	_ = syncDir(dir)
 	if err := writeFileAtomic(filepath.Join(dir, latestFile), []byte(name+"\n")); err != nil {
 		return err
 	}

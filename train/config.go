@@ -21,7 +21,7 @@ type Config struct {
 	Runs        int               `yaml:"runs" doc:"independent runs (seeds seed..seed+runs-1); the report gives mean (std) of every metric"`
 	Epochs      int               `yaml:"epochs" doc:"passes over the training data"`
 	Batch       int               `yaml:"batch" doc:"mini-batch size B (also the EM problem size N with pseudolabel.scope batch)"`
-	Loss        string            `yaml:"loss" doc:"method: cce (EM on loss 11), cce-pgd (PGD on loss 10/11), miadm, sela, migd, imsat, iic, kmeans (no network), supervised-ce, supervised-cce (noisy soft labels, Figure 2)"`
+	Loss        string            `yaml:"loss" doc:"method: cce (EM on loss 11), cce-pgd (PGD on loss 10/11), miadm, sela, migd, imsat, iic, kmeans (no network), supervised-ce, supervised-cce (noisy soft labels, Figure 2), seeds (only the labelled examples of seeds.fraction, Table 5)"`
 	Lambda      float64           `yaml:"lambda" doc:"fairness weight λ of losses (5), (10), (11)"`
 	Data        DataConfig        `yaml:"data"`
 	Model       ModelConfig       `yaml:"model"`
@@ -150,7 +150,7 @@ func Default() Config {
 }
 
 // Losses lists the values of the key loss.
-var Losses = []string{"cce", "cce-pgd", "miadm", "sela", "migd", "imsat", "iic", "kmeans", "supervised-ce", "supervised-cce"}
+var Losses = []string{"cce", "cce-pgd", "miadm", "sela", "migd", "imsat", "iic", "kmeans", "supervised-ce", "supervised-cce", "seeds"}
 
 // LoadConfig reads the YAML file at path (empty path: defaults only) on top of Default, then applies
 // each "key=value" of sets (dotted keys, YAML values), then validates. Unknown keys and values of
@@ -353,6 +353,9 @@ func (c *Config) Validate() error {
 		if e != nil {
 			return e
 		}
+	}
+	if c.Loss == "seeds" && c.Seeds.Fraction == 0 {
+		return fmt.Errorf("key seeds.fraction: loss seeds trains on labelled examples only, set a fraction > 0")
 	}
 	if (c.Loss == "imsat" || c.Loss == "iic") && c.Augment.Pipeline == "none" {
 		return fmt.Errorf("key augment.pipeline: loss %s needs an augmented view, set a pipeline other than none", c.Loss)

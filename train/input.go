@@ -104,7 +104,7 @@ func (in *inputs) forEachBatch(order []int, bs int, dropLast, aug bool, seed int
 		Norm:      in.norm,
 		Views:     views,
 		Workers:   in.workers,
-		Seed:      uint64(seed)<<8 ^ streamAug,
+		Seed:      feedSeed(seed),
 		Epoch:     epoch,
 	})
 	if err != nil {
@@ -118,3 +118,6 @@ func (in *inputs) forEachBatch(order []int, bs int, dropLast, aug bool, seed int
 	}
 	return f.Err()
 }
+
+// feedSeed is the seed of a run's data order and augmentation (augment.EpochOrder, the feeder).
+func feedSeed(seed int64) uint64 { return uint64(seed)<<8 ^ streamAug }

@@ -12,13 +12,13 @@ import (
 // vectors, or images as normalised pixels), then every evaluation example goes to its nearest
 // centre. The confidence written to assignments.csv is the margin 1 − d₁/d₂ of the two nearest
 // centres' distances (0: on the boundary, 1: on a centre).
-func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*RunReport, error) {
+func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*runResult, error) {
 	start := time.Now()
 	x, d, err := flatInputs(sh.trainIn)
 	if err != nil {
 		return nil, err
 	}
-	res, err := kmeans.Fit(x, sh.train.N, d, sh.k, kmeans.Options{
+	km, err := kmeans.Fit(x, sh.train.N, d, sh.k, kmeans.Options{
 		NInit: cfg.KMeans.NInit, MaxIter: cfg.KMeans.MaxIters, Tol: cfg.KMeans.Tol, Seed: uint64(seed)})
 	if err != nil {
 		return nil, fmt.Errorf("k-means: %v", err)
@@ -38,7 +38,7 @@ func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*RunReport, err
 		for c := 0; c < sh.k; c++ {
 			var s float64
 			for j, v := range row {
-				t := float64(v) - res.Centers[c*d+j]
+				t := float64(v) - km.Centers[c*d+j]
 				s += t * t
 			}
 			switch {
@@ -57,14 +57,13 @@ func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*RunReport, err
 		return nil, err
 	}
 	m.Seconds = time.Since(start).Seconds()
-	rr := &RunReport{Seed: seed, Data: cfg.Data.Name, Split: sh.train.Split, EvalSplit: sh.evalDS.Split,
-		Model: "kmeans", Clusters: sh.k, Final: m, History: []EpochMetrics{m}, Seconds: m.Seconds}
+	res := &runResult{seed: seed, final: m, history: []EpochMetrics{m}, seconds: m.Seconds}
 	sh.env.printf("%sk-means: inertia %.4g after %d iterations, ACC %.2f%% NMI %.2f%% ARI %.2f%%\n",
-		sh.env.label, res.Inertia, res.Iters, 100*m.ACC, 100*m.NMI, 100*m.ARI)
-	if err := writeMetrics(dir, rr.History); err != nil {
+		sh.env.label, km.Inertia, km.Iters, 100*m.ACC, 100*m.NMI, 100*m.ARI)
+	if err := writeMetrics(dir, res.history); err != nil {
 		return nil, err
 	}
-	return rr, writeRunFiles(dir, cfg, sh.env.BackendInfo, rr, sh.evalDS.Labels, pred, conf)
+	return res, finishRun(dir, sh.reportInfo(cfg), res, sh.evalDS.Labels, pred, conf)
 }
 
 // flatInputs returns every example of in as float32 rows (features, or normalised pixels).

@@ -10,21 +10,15 @@ import (
 // stream number (and the epoch where it changes per epoch), never of the order work happened in, so
 // that a resumed run repeats an uninterrupted one.
 const (
-	streamOrder  = 1 // data order of an epoch
 	streamSubset = 2 // data.subset
 	streamSeeds  = 3 // labelled examples of weak supervision
 	streamNoise  = 4 // noisy soft labels
-	streamAug    = 5 // augmentation (mixed with the epoch by the feeder)
+	streamAug    = 5 // data order and augmentation (mixed with the epoch by package augment)
 )
 
 // newRand returns the generator of one stream of a run.
 func newRand(seed int64, stream, epoch int) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), uint64(stream)<<40|uint64(epoch)))
-}
-
-// epochOrder returns the order in which the n training examples are visited in epoch (0-based).
-func epochOrder(seed int64, epoch, n int) []int {
-	return newRand(seed, streamOrder, epoch).Perm(n)
 }
 
 // batchCount is the number of optimiser steps of an epoch: the last, incomplete batch is dropped

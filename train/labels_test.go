@@ -6,26 +6,6 @@ import (
 	"testing"
 )
 
-func TestEpochOrderIsAPermutationFixedBySeedAndEpoch(t *testing.T) {
-	a := epochOrder(3, 1, 100)
-	b := epochOrder(3, 1, 100)
-	c := epochOrder(3, 2, 100)
-	d := epochOrder(4, 1, 100)
-	if !slices.Equal(a, b) {
-		t.Fatal("same seed and epoch gave different orders")
-	}
-	if slices.Equal(a, c) || slices.Equal(a, d) {
-		t.Fatal("different epoch or seed gave the same order")
-	}
-	s := slices.Clone(a)
-	slices.Sort(s)
-	for i, v := range s {
-		if v != i {
-			t.Fatalf("not a permutation: %v", s)
-		}
-	}
-}
-
 func TestBatchCount(t *testing.T) {
 	for _, tc := range []struct{ n, b, want int }{{10, 20, 1}, {20, 20, 1}, {45, 20, 2}, {60, 20, 3}} {
 		if got := batchCount(tc.n, tc.b); got != tc.want {

@@ -88,6 +88,7 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 //	migd:                          mean H(σ(z)) − γ·H(σ̄)
 //	imsat:                         R_SAT(z, z') + λ_I·(mean H(σ(z)) − μ·H(σ̄))
 //	iic:                           IIC(z, z')
+//	seeds:                         0 (only the seed term below)
 //
 // plus, with weak supervision, w·(Σ_i H(s_i, σ(z_i)))/(number of labelled examples in the batch).
 func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
@@ -131,6 +132,8 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 		loss = losses.IMSAT(z, zAug, n.cfg.IMSAT.LambdaI, n.cfg.IMSAT.Mu)
 	case "iic":
 		loss = losses.IIC(z, zAug, 1)
+	case "seeds":
+		loss = ScalarZero(g, z.DType())
 	default:
 		panic(fmt.Sprintf("loss %q has no network step", n.cfg.Loss))
 	}

@@ -4,94 +4,162 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/cct-dev/cct/eval"
 )
 
-// RunReport describes one run: what was trained, the metrics after every epoch and the final ones.
-type RunReport struct {
-	Seed      int64          `json:"seed"`
-	Data      string         `json:"data"`
-	Split     string         `json:"split"`
-	EvalSplit string         `json:"eval_split"`
-	Model     string         `json:"model"`
-	Clusters  int            `json:"clusters"`
-	Epochs    int            `json:"epochs"`
-	Final     EpochMetrics   `json:"final"`
-	History   []EpochMetrics `json:"history"`
-	Confusion *eval.Table    `json:"confusion,omitempty"` // clusters × classes on the evaluation split
-	Seconds   float64        `json:"seconds"`
+// runResult is the outcome of one run.
+type runResult struct {
+	seed      int64
+	final     EpochMetrics
+	history   []EpochMetrics
+	confusion *eval.Table // clusters × classes on the evaluation split, nil without labels
+	seconds   float64
 }
 
-// Report is report.json of a run folder: every run, the mean (std) of each metric over the runs,
-// the backend that ran and the resolved configuration (YAML).
-type Report struct {
-	Name    string       `json:"name"`
-	Method  string       `json:"method"`
-	Backend string       `json:"backend"`
-	Runs    []RunReport  `json:"runs"`
-	Summary eval.Summary `json:"summary"`
-	Config  string       `json:"config"`
+// reportInfo is what a report says about the job besides its runs.
+type reportInfo struct {
+	cfg        *Config
+	backend    string
+	trainSplit string
+	evalSplit  string
+	trainN     int
+	evalN      int
+	clusters   int
+	classNames []string
 }
 
-// summarize fills Summary from the runs' final metrics.
-func (r *Report) summarize() {
-	scores := make([]eval.Scores, len(r.Runs))
-	for i, run := range r.Runs {
-		scores[i] = eval.Scores{ACC: run.Final.ACC, NMI: run.Final.NMI, ARI: run.Final.ARI}
+// buildReport makes the eval.Report of a job (several runs) or of a single run: the final scores
+// of every run and their mean (std), the configuration flattened to dotted keys (plus backend,
+// splits and sizes), the per-epoch history (averaged over the runs), and, for a single run, the
+// confusion table.
+func buildReport(info reportInfo, runs []runResult) *eval.Report {
+	cfg := info.cfg
+	rep := &eval.Report{Name: cfg.Name, Method: cfg.Loss, Dataset: cfg.Data.Name, Config: flattenConfig(cfg)}
+	rep.Config["backend"] = info.backend
+	rep.Config["train_split"] = fmt.Sprintf("%s (%d examples)", info.trainSplit, info.trainN)
+	rep.Config["eval_split"] = fmt.Sprintf("%s (%d examples)", info.evalSplit, info.evalN)
+	rep.Config["clusters"] = info.clusters
+	seeds := make([]string, len(runs))
+	for i, r := range runs {
+		f := r.final
+		rep.Runs = append(rep.Runs, eval.Scores{ACC: f.ACC, NMI: f.NMI, ARI: f.ARI, N: f.Scored, Clusters: f.Clusters})
+		seeds[i] = strconv.FormatInt(r.seed, 10)
 	}
-	r.Summary = eval.SummarizeRuns(scores)
-}
-
-// write stores report.json and report.md in dir.
-func (r *Report) write(dir string) error {
-	if err := writeJSONAtomic(filepath.Join(dir, "report.json"), r); err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(dir, "report.md"), []byte(r.Markdown()))
-}
-
-// Markdown renders the report: a table of the runs and their mean (std), and the per-epoch history
-// of the first run.
-func (r *Report) Markdown() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n", r.Name)
-	if len(r.Runs) > 0 {
-		run := r.Runs[0]
-		fmt.Fprintf(&b, "- method: %s\n- model: %s, %d clusters\n- data: %s, trained on %s, evaluated on %s\n- backend: %s\n\n",
-			r.Method, run.Model, run.Clusters, run.Data, run.Split, run.EvalSplit, r.Backend)
-	}
-	b.WriteString("| run | seed | ACC | NMI | ARI | clusters | epochs | seconds |\n|---|---|---|---|---|---|---|---|\n")
-	for i, run := range r.Runs {
-		f := run.Final
-		fmt.Fprintf(&b, "| %d | %d | %.2f | %.2f | %.2f | %d | %d | %.0f |\n", i+1, run.Seed, 100*f.ACC, 100*f.NMI, 100*f.ARI, f.Clusters, run.Epochs, run.Seconds)
-	}
-	fmt.Fprintf(&b, "| mean (std) | | %s | %s | %s | | | |\n", r.Summary.ACC, r.Summary.NMI, r.Summary.ARI)
-	if len(r.Runs) > 0 && len(r.Runs[0].History) > 0 {
-		b.WriteString("\n## Epochs (run 1)\n\n| epoch | loss | ACC | NMI | ARI | clusters | y iters | img/s |\n|---|---|---|---|---|---|---|---|\n")
-		for _, m := range r.Runs[0].History {
-			fmt.Fprintf(&b, "| %d | %.4f | %.2f | %.2f | %.2f | %d | %.1f | %.0f |\n", m.Epoch, m.Loss, 100*m.ACC, 100*m.NMI, 100*m.ARI, m.Clusters, m.YIters, m.ImagesPerSec)
+	rep.Config["seeds"] = strings.Join(seeds, ",")
+	sum := eval.SummarizeRuns(rep.Runs)
+	rep.Summary = &sum
+	if len(runs) == 1 {
+		s := rep.Runs[0]
+		if runs[0].confusion != nil {
+			s.Classes = len(runs[0].confusion.Classes)
+		}
+		rep.Scores = &s
+		rep.Confusion = runs[0].confusion
+		if rep.Confusion != nil {
+			rep.ClassNames = className(info.classNames, rep.Confusion.Classes)
 		}
 	}
-	return b.String()
+	rep.History = meanHistory(runs)
+	return rep
+}
+
+// className returns the names of the given class indices (nil when unknown).
+func className(names []string, classes []int) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := make([]string, len(classes))
+	for i, c := range classes {
+		if c >= 0 && c < len(names) {
+			out[i] = names[c]
+		}
+	}
+	return out
+}
+
+// meanHistory averages the runs' per-epoch metrics (epochs every run has).
+func meanHistory(runs []runResult) []eval.Epoch {
+	if len(runs) == 0 {
+		return nil
+	}
+	n := len(runs[0].history)
+	for _, r := range runs {
+		n = min(n, len(r.history))
+	}
+	out := make([]eval.Epoch, n)
+	for e := 0; e < n; e++ {
+		vals := map[string]float64{}
+		for _, r := range runs {
+			m := r.history[e]
+			for k, v := range map[string]float64{"loss": m.Loss, "acc": m.ACC, "nmi": m.NMI, "ari": m.ARI,
+				"clusters": float64(m.Clusters), "y_iters": m.YIters, "images_per_sec": m.ImagesPerSec} {
+				vals[k] += v / float64(len(runs))
+			}
+		}
+		if e == 0 && runs[0].history[0].Epoch == 0 {
+			delete(vals, "loss") // the untrained network has no training loss
+			delete(vals, "images_per_sec")
+		}
+		out[e] = eval.Epoch{Epoch: runs[0].history[e].Epoch, Values: vals}
+	}
+	return out
+}
+
+// flattenConfig lists every configuration key (dotted) with its value.
+func flattenConfig(cfg *Config) map[string]any {
+	out := map[string]any{}
+	var walk func(v reflect.Value, prefix string)
+	walk = func(v reflect.Value, prefix string) {
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			key := joinKey(prefix, name)
+			if f := v.Field(i); f.Kind() == reflect.Struct {
+				walk(f, key)
+			} else {
+				out[key] = f.Interface()
+			}
+		}
+	}
+	walk(reflect.ValueOf(cfg).Elem(), "")
+	return out
+}
+
+// writeReport writes report.json, report.md, curves.png and (with a confusion table)
+// confusion.png into dir.
+func writeReport(dir string, rep *eval.Report) error {
+	if err := eval.WriteJSON(filepath.Join(dir, "report.json"), rep); err != nil {
+		return err
+	}
+	if err := eval.WriteMarkdown(filepath.Join(dir, "report.md"), rep); err != nil {
+		return err
+	}
+	if len(rep.History) > 0 {
+		if err := eval.PlotCurves(filepath.Join(dir, "curves.png"), rep.Name, rep.History); err != nil {
+			return err
+		}
+	}
+	if rep.Confusion != nil {
+		if err := eval.PlotConfusion(filepath.Join(dir, "confusion.png"), rep.Confusion, rep.ClassNames); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReadReport reads report.json of a run folder.
-func ReadReport(dir string) (*Report, error) {
+func ReadReport(dir string) (*eval.Report, error) {
 	path := filepath.Join(dir, "report.json")
-	raw, err := os.ReadFile(path)
+	rep, err := eval.ReadJSON(path)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %v (is %s a finished run folder?)", path, err, dir)
 	}
-	var r Report
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("report %s: %v", path, err)
-	}
-	return &r, nil
+	return rep, nil
 }
 
 // writeMetrics rewrites metrics.jsonl (one JSON object per epoch) atomically from the history.
@@ -104,32 +172,6 @@ func writeMetrics(dir string, history []EpochMetrics) error {
 		}
 	}
 	return writeFileAtomic(filepath.Join(dir, "metrics.jsonl"), buf.Bytes())
-}
-
-// report builds the run's report from its state.
-func (r *runner) report(seconds float64) *RunReport {
-	rr := &RunReport{
-		Seed: r.seed, Data: r.cfg.Data.Name, Split: r.train.Split, EvalSplit: r.evalDS.Split,
-		Model: r.cfg.Model.Name, Clusters: r.k, Epochs: r.cfg.Epochs, History: r.st.History, Seconds: seconds,
-	}
-	if n := len(r.st.History); n > 0 {
-		rr.Final = r.st.History[n-1]
-	}
-	return rr
-}
-
-// writeRunFiles writes the files of a finished run: report.json/.md (one run), assignments.csv,
-// and the confusion table in the report.
-func writeRunFiles(dir string, cfg *Config, backendInfo string, rr *RunReport, labels, pred []int, conf []float32) error {
-	if err := writeAssignments(filepath.Join(dir, "assignments.csv"), pred, conf, labels); err != nil {
-		return err
-	}
-	if t, err := confusion(pred, labels); err == nil {
-		rr.Confusion = t
-	}
-	rep := &Report{Name: cfg.Name, Method: cfg.Loss, Backend: backendInfo, Runs: []RunReport{*rr}, Config: string(cfg.YAML())}
-	rep.summarize()
-	return rep.write(dir)
 }
 
 // confusion returns the clusters × classes table over the examples with a known label.
@@ -146,24 +188,28 @@ func confusion(pred, labels []int) (*eval.Table, error) {
 	return eval.Contingency(p, t)
 }
 
-// writeAssignments writes assignments.csv: index, cluster, confidence (max_k σ_k), label (-1 when
-// unknown).
+// finishRun writes the files of a finished run into dir: assignments.csv on the evaluation split
+// and the run's report (report.json, report.md, curves.png, confusion.png).
+func finishRun(dir string, info reportInfo, res *runResult, labels, pred []int, conf []float32) error {
+	if err := writeAssignments(filepath.Join(dir, "assignments.csv"), pred, conf, labels); err != nil {
+		return err
+	}
+	if t, err := confusion(pred, labels); err == nil {
+		res.confusion = t
+	}
+	return writeReport(dir, buildReport(info, []runResult{*res}))
+}
+
+// writeAssignments writes assignments.csv: index, cluster, confidence, label (-1 when unknown).
 func writeAssignments(path string, pred []int, conf []float32, labels []int) error {
 	var b bytes.Buffer
 	b.WriteString("index,cluster,confidence,label\n")
 	for i, p := range pred {
-		b.WriteString(strconv.Itoa(i))
-		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(p))
-		b.WriteByte(',')
-		b.WriteString(strconv.FormatFloat(float64(conf[i]), 'g', 6, 32))
-		b.WriteByte(',')
 		l := -1
 		if labels != nil {
 			l = labels[i]
 		}
-		b.WriteString(strconv.Itoa(l))
-		b.WriteByte('\n')
+		fmt.Fprintf(&b, "%d,%d,%s,%d\n", i, p, strconv.FormatFloat(float64(conf[i]), 'g', 6, 32), l)
 	}
 	return writeFileAtomic(path, b.Bytes())
 }

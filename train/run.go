@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cct-dev/cct/augment"
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval"
 	"github.com/cct-dev/cct/pseudolabel"
@@ -40,6 +41,12 @@ type shared struct {
 	evalBatch int
 }
 
+// reportInfo describes the job for its reports.
+func (sh *shared) reportInfo(cfg *Config) reportInfo {
+	return reportInfo{cfg: cfg, backend: sh.env.BackendInfo, trainSplit: sh.train.Split, evalSplit: sh.evalDS.Split,
+		trainN: sh.train.N, evalN: sh.evalDS.N, clusters: sh.k, classNames: sh.evalDS.ClassNames}
+}
+
 // runner trains one run (one seed) in its folder.
 type runner struct {
 	*shared
@@ -57,8 +64,8 @@ type runner struct {
 	evalProbs []float32 // σ on the evaluation split after the last epoch
 }
 
-// run trains (or resumes) and returns the final state; the run folder gets every file.
-func (r *runner) run(resume bool) (*RunReport, error) {
+// run trains (or resumes) and returns the run's outcome; the run folder gets every file.
+func (r *runner) run(resume bool) (*runResult, error) {
 	start := time.Now()
 	cfg := r.cfg
 	ckDir := filepath.Join(r.dir, "checkpoint")
@@ -75,6 +82,7 @@ func (r *runner) run(resume bool) (*RunReport, error) {
 			r.st = st
 		}
 	}
+	r.st.Input, r.st.Clusters = r.trainIn.dims, r.k
 	if err := r.prepareTargets(); err != nil {
 		return nil, err
 	}
@@ -108,7 +116,7 @@ func (r *runner) run(resume bool) (*RunReport, error) {
 		t0 := time.Now()
 		r.yIters, r.yCalls = 0, 0
 		prog := newProgress(r.env.Out, r.env.Quiet, fmt.Sprintf("%sepoch %d/%d", r.env.label, epoch+1, cfg.Epochs), nb)
-		order := epochOrder(r.seed, epoch, r.train.N)
+		order := augment.EpochOrder(r.train.N, feedSeed(r.seed), epoch)
 		err := r.trainIn.forEachBatch(order, bs, true, r.net.augView, r.seed, epoch, func(idx []int, x, xAug []float32) error {
 			loss, err := r.step(idx, x, xAug)
 			if err != nil {
@@ -154,12 +162,22 @@ func (r *runner) run(resume bool) (*RunReport, error) {
 			return nil, err
 		}
 	}
-	rep := r.report(time.Since(start).Seconds())
+	if cfg.Epochs == 0 {
+		// Keep the (untrained) network so that eval and predict work on every run folder.
+		if err := saveCheckpoint(ckDir, r.net.ctx, r.st); err != nil {
+			return nil, err
+		}
+		if err := writeMetrics(r.dir, r.st.History); err != nil {
+			return nil, err
+		}
+	}
+	res := &runResult{seed: r.seed, history: r.st.History, seconds: time.Since(start).Seconds()}
+	res.final = r.st.History[len(r.st.History)-1]
 	pred, conf := argmaxRows(r.evalProbs, r.k)
-	if err := writeRunFiles(r.dir, cfg, r.env.BackendInfo, rep, r.evalDS.Labels, pred, conf); err != nil {
+	if err := finishRun(r.dir, r.reportInfo(cfg), res, r.evalDS.Labels, pred, conf); err != nil {
 		return nil, err
 	}
-	return rep, nil
+	return res, nil
 }
 
 // usesDatasetY tells whether the y-step runs once per epoch over the whole training set.

@@ -66,7 +66,7 @@ func RunDir(jobDir string, runs, r int) string {
 // Train runs the job described by cfg: cfg.Runs runs with seeds cfg.Seed, cfg.Seed+1, …, each in
 // its run folder, and writes the job's config.yaml and report files (mean (std) over runs). It
 // returns the job's report. Errors are one line and name what the user can change.
-func Train(cfg Config, opt Options) (rep *Report, err error) {
+func Train(cfg Config, opt Options) (rep *eval.Report, err error) {
 	defer recoverError(&err)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func Train(cfg Config, opt Options) (rep *Report, err error) {
 	if err := writeFileAtomic(filepath.Join(dir, "config.yaml"), cfg.YAML()); err != nil {
 		return nil, err
 	}
-	rep = &Report{Name: cfg.Name, Method: cfg.Loss, Backend: env.BackendInfo, Config: string(cfg.YAML())}
+	var results []runResult
 	for r := 1; r <= cfg.Runs; r++ {
 		if cfg.Runs > 1 {
 			env.label = fmt.Sprintf("run %d/%d ", r, cfg.Runs)
@@ -111,20 +111,20 @@ func Train(cfg Config, opt Options) (rep *Report, err error) {
 			return nil, fmt.Errorf("run folder %s: %v", runDir, err)
 		}
 		seed := cfg.Seed + int64(r-1)
-		var rr *RunReport
+		var res *runResult
 		if cfg.Loss == "kmeans" {
-			rr, err = runKMeans(sh, &cfg, seed, runDir)
+			res, err = runKMeans(sh, &cfg, seed, runDir)
 		} else {
-			rr, err = (&runner{shared: sh, cfg: &cfg, dir: runDir, seed: seed}).run(opt.Resume)
+			res, err = (&runner{shared: sh, cfg: &cfg, dir: runDir, seed: seed}).run(opt.Resume)
 		}
 		if err != nil {
 			return nil, err
 		}
-		rep.Runs = append(rep.Runs, *rr)
+		results = append(results, *res)
 	}
-	rep.summarize()
+	rep = buildReport(sh.reportInfo(&cfg), results)
 	if cfg.Runs > 1 {
-		if err := rep.write(dir); err != nil {
+		if err := writeReport(dir, rep); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +187,11 @@ func firstDiff(a, b string) string {
 // loadShared loads the datasets and the input pipelines.
 func loadShared(cfg *Config, env *Env) (*shared, error) {
 	t0 := time.Now()
-	full, err := data.Load(cfg.Data.Name, cfg.Data.Split, cfg.Data.Dir)
+	dataDir, err := data.Dir(cfg.Data.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("key data.dir: %v", err)
+	}
+	full, err := data.Load(cfg.Data.Name, cfg.Data.Split, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("key data.name: %v", err)
 	}
@@ -200,7 +204,7 @@ func loadShared(cfg *Config, env *Env) (*shared, error) {
 	}
 	evalDS := trainDS
 	if cfg.Eval.Split != "" && cfg.Eval.Split != cfg.Data.Split {
-		evalDS, err = data.Load(cfg.Data.Name, cfg.Eval.Split, cfg.Data.Dir)
+		evalDS, err = data.Load(cfg.Data.Name, cfg.Eval.Split, dataDir)
 		if err != nil {
 			return nil, fmt.Errorf("key eval.split: %v", err)
 		}
@@ -248,5 +252,3 @@ func recoverError(err *error) {
 		*err = fmt.Errorf("training failed in the compute engine: %s (try another --backend, a smaller batch, or check the model/data shapes)", msg)
 	}
 }
-
-var _ = eval.Summarize

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -86,7 +87,7 @@ func TestTrainImageFolderEndToEnd(t *testing.T) {
 	runs := t.TempDir()
 	cfg := blobConfig(dataDir)
 	var log strings.Builder
-	rep, err := Train(cfg, Options{RunsDir: runs, Backend: "go", Out: &log})
+	rep, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Out: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestTrainImageFolderEndToEnd(t *testing.T) {
 		t.Fatalf("ACC %.3f, want ≥ 0.95", acc)
 	}
 	dir := filepath.Join(runs, "blobs")
-	for _, f := range []string{"config.yaml", "metrics.jsonl", "report.json", "report.md", "assignments.csv", "checkpoint/latest"} {
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "report.json", "report.md", "assignments.csv", "checkpoint/latest", "curves.png", "confusion.png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("run file %s missing or empty (%v)", f, err)
 		}
@@ -118,32 +119,36 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 
 	straight := base
 	straight.Name = "straight"
-	a, err := Train(straight, Options{RunsDir: runs, Backend: "go", Quiet: true})
+	a, err := Train(straight, Options{RunsDir: runs, Backend: testBackend, Quiet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	part := base
 	part.Name = "resumed"
 	part.Epochs = 1
-	if _, err := Train(part, Options{RunsDir: runs, Backend: "go", Quiet: true}); err != nil {
+	if _, err := Train(part, Options{RunsDir: runs, Backend: testBackend, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Without --resume the folder is protected.
-	if _, err := Train(part, Options{RunsDir: runs, Backend: "go", Quiet: true}); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := Train(part, Options{RunsDir: runs, Backend: testBackend, Quiet: true}); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("want an error pointing at --resume, got %v", err)
 	}
 	// Another configuration cannot resume it.
 	other := part
 	other.Optim.LR = 0.5
-	if _, err := Train(other, Options{RunsDir: runs, Backend: "go", Quiet: true, Resume: true}); err == nil {
+	if _, err := Train(other, Options{RunsDir: runs, Backend: testBackend, Quiet: true, Resume: true}); err == nil {
 		t.Fatal("resuming with another learning rate must fail")
 	}
 	part.Epochs = 2
-	b, err := Train(part, Options{RunsDir: runs, Backend: "go", Quiet: true, Resume: true})
+	b, err := Train(part, Options{RunsDir: runs, Backend: testBackend, Quiet: true, Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ha, hb := a.Runs[0].History, b.Runs[0].History
+	if !reflect.DeepEqual(a.Runs[0], b.Runs[0]) {
+		t.Errorf("final scores differ: straight %+v, resumed %+v", a.Runs[0], b.Runs[0])
+	}
+	ha := readJSONL(t, filepath.Join(runs, "straight", "metrics.jsonl"))
+	hb := readJSONL(t, filepath.Join(runs, "resumed", "metrics.jsonl"))
 	if len(ha) != 3 || len(hb) != 3 {
 		t.Fatalf("history lengths %d and %d, want 3", len(ha), len(hb))
 	}
@@ -157,8 +162,103 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if ha[2].Loss == ha[1].Loss {
 		t.Error("second epoch did not train")
 	}
-	ma := readJSONL(t, filepath.Join(runs, "resumed", "metrics.jsonl"))
-	if len(ma) != 3 {
-		t.Fatalf("resumed metrics.jsonl has %d lines", len(ma))
+}
+
+func TestEvalAndPredictRoundTrip(t *testing.T) {
+	dataDir := t.TempDir()
+	writeBlobImages(t, dataDir, 4, 30)
+	runs := t.TempDir()
+	cfg := blobConfig(dataDir)
+	cfg.Epochs = 2
+	cfg.Runs = 2
+	rep, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(runs, cfg.Name)
+	for _, f := range []string{"config.yaml", "report.json", "report.md", "curves.png", "run-1/report.json", "run-1/confusion.png", "run-2/assignments.csv", "run-2/checkpoint/latest"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	ev, err := Evaluate(dir, EvalOptions{Backend: testBackend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Runs) != 2 {
+		t.Fatalf("eval found %d runs", len(ev.Runs))
+	}
+	for i := range ev.Runs {
+		if got, want := ev.Runs[i], rep.Runs[i]; !reflect.DeepEqual(got, want) {
+			t.Errorf("run %d: eval %+v, training report %+v", i+1, got, want)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "pred.csv")
+	n, err := Predict(dir, PredictOptions{Data: "imagefolder:" + dataDir, Out: out, Run: 2, Backend: testBackend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 120 {
+		t.Fatalf("predicted %d examples, want 120", n)
+	}
+	got, _ := os.ReadFile(out)
+	want, _ := os.ReadFile(filepath.Join(dir, "run-2", "assignments.csv"))
+	if string(got) != string(want) {
+		t.Fatalf("predict output differs from the run's assignments.csv:\n%s\nvs\n%s", got[:200], want[:200])
+	}
+	if _, err := Predict(dir, PredictOptions{Data: "imagefolder:" + dataDir, Out: out, Run: 3, Backend: testBackend}); err == nil {
+		t.Fatal("want an error for run 3 of 2")
+	}
+	if _, err := Evaluate(t.TempDir(), EvalOptions{Backend: testBackend}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
+		t.Fatalf("want a not-a-run-folder error, got %v", err)
 	}
 }
+
+func TestTable(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, loss, dataName string, accs ...float64) string {
+		cfg := Default()
+		cfg.Name, cfg.Loss, cfg.Data.Name, cfg.Runs = name, loss, dataName, len(accs)
+		var runs []runResult
+		for _, a := range accs {
+			runs = append(runs, runResult{final: EpochMetrics{ACC: a, NMI: a / 2, ARI: a / 4}})
+		}
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeReport(dir, buildReport(reportInfo{cfg: &cfg}, runs)); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	dirs := []string{
+		write("a", "cce", "mnist", 0.9, 0.8),
+		write("b", "miadm", "mnist", 0.5),
+		write("c", "cce", "cifar10", 0.3, 0.1),
+	}
+	flat, err := Table(dirs, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(flat, "| a | cce | mnist | vgg4 | 2 | 85.00 (5.0) | 42.50 (2.5) | 21.25 (1.2) |") {
+		t.Fatalf("flat table:\n%s", flat)
+	}
+	pivot, err := Table(dirs, TableOptions{Rows: "loss", Cols: "data.name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| loss \\ data.name | mnist | cifar10 |\n|---|---|---|\n| cce | 85.00 (5.0) | 20.00 (10.0) |\n| miadm | 50.00 (0.0) | – |\n"
+	if pivot != want {
+		t.Fatalf("pivot table:\n%s\nwant\n%s", pivot, want)
+	}
+	if _, err := Table(dirs, TableOptions{Rows: "loss", Cols: "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("want an unknown-key error, got %v", err)
+	}
+	if _, err := Table([]string{root}, TableOptions{}); err == nil {
+		t.Fatal("want an error for a folder without report.json")
+	}
+}
+
+// testBackend is the backend of the trainer tests: GoMLX's pure-Go backend, which trains the linear model.
+const testBackend = "go"
