@@ -5,8 +5,14 @@
 // The objective is the inertia J = Σ_i ‖x_i − c_{l_i}‖². One Lloyd iteration assigns every point
 // to its nearest center, l_i = argmin_k ‖x_i − c_k‖², then moves every center to the mean of its
 // points, c_k = (1/|C_k|) Σ_{i∈C_k} x_i; neither step can increase J. Squared distances are
-// computed as ‖x‖² − 2 x·c + ‖c‖², with the dot products as one matrix product X·Cᵀ (package
-// backend/blas: OpenBLAS when present, else pure Go; in the precision of the input); the final inertia is recomputed directly in float64.
+// computed as ‖x‖² − 2 x·c + ‖c‖², with the dot products as one matrix product X·Cᵀ in the
+// precision of the input (package backend/blas: OpenBLAS when present, else pure Go); the final
+// inertia is recomputed directly in float64.
+//
+// Stopping follows scikit-learn: a restart ends when no label changes, when the squared center
+// shift Σ_k ‖Δc_k‖² falls to Tol times the mean per-feature variance of the data, or after
+// MaxIter iterations; a cluster that becomes empty is moved to the point farthest from its
+// center.
 package kmeans
 
 import (

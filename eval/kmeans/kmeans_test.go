@@ -291,3 +291,32 @@ func BenchmarkFit10000x2048(b *testing.B) {
 		b.ReportMetric(float64(res.Iters), "iters")
 	}
 }
+
+// TestStopping: a huge tolerance stops after the first update, MaxIter caps the iterations, and
+// the strict rule (Tol < 0) runs until no label changes.
+func TestStopping(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	x, _ := blobs(r, 2000, 4, 8, 1, 1)
+	cases := []struct {
+		name      string
+		opt       Options
+		iters     func(int) bool
+		converged bool
+	}{
+		{"huge tol", Options{NInit: 1, Tol: 1e6}, func(i int) bool { return i == 1 }, true},
+		{"max iter 2", Options{NInit: 1, Tol: -1, MaxIter: 2}, func(i int) bool { return i == 2 }, false},
+		{"strict", Options{NInit: 1, Tol: -1}, func(i int) bool { return i > 2 }, true},
+	}
+	for _, c := range cases {
+		res, err := Fit(x, 2000, 4, 8, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.iters(res.Iters) || res.Converged != c.converged {
+			t.Errorf("%s: %d iterations, converged %v", c.name, res.Iters, res.Converged)
+		}
+		if c.name == "strict" {
+			checkFixedPoint(t, x, 4, res, 1e-12)
+		}
+	}
+}
