@@ -189,9 +189,12 @@ const (
 
 // Warp resamples img through inv, the map from output coordinates to input coordinates:
 // out(p) = in(inv(p)) evaluated at each output pixel centre p = (x+0.5, y+0.5). Sample points
-// outside the input read fill (every channel). With Bilinear, each of the four neighbours of a
-// point is in(i, j) or fill when (i, j) is outside; the weights are the point's fractional
-// offsets rounded to multiples of 1/256.
+// outside the input read fill (every channel). Nearest takes in(⌊inv(p)⌋) computed as Pillow
+// does (see warpNearest); Bilinear
+// interpolates the four pixels around inv(p) − (0.5, 0.5), each of which is in(i, j) or fill when
+// (i, j) is outside, with the fractional offsets rounded to multiples of 1/256. As in Pillow, the
+// sample points are accumulated along rows and columns (start at inv(0.5, 0.5), add (a, d) per
+// column and (b, e) per row).
 func Warp(img Image, inv Affine, interp Interp, fill uint8) Image {
 	var out Image
 	warpInto(&out, img, inv, interp, fill)
@@ -200,30 +203,125 @@ func Warp(img Image, inv Affine, interp Interp, fill uint8) Image {
 
 func warpInto(dst *Image, src Image, inv Affine, interp Interp, fill uint8) {
 	dst.reshape(src.H, src.W, src.C)
+	if interp == Nearest {
+		warpNearest(dst, src, inv, fill)
+	} else {
+		warpBilinear(dst, src, inv, fill)
+	}
+}
+
+// warpNearest follows Pillow's nearest-neighbour affine transform: a pure scale/translation
+// (b = d = 0) tabulates the source column of every output column in float64; any other map whose
+// corners stay within ±32768 steps the sample point in 16.16 fixed point (each coefficient
+// rounded to 1/65536), and the rest use float64.
+func warpNearest(dst *Image, src Image, inv Affine, fill uint8) {
 	h, w, c := src.H, src.W, src.C
-	sp := src.Pix
-	op := dst.Pix
-	a, d := inv[0], inv[3]
-	for y := 0; y < h; y++ {
-		// Index-space source position of output pixel (y, 0): inv(0.5, y+0.5) − 0.5.
-		u := inv[0]*0.5 + inv[1]*(float64(y)+0.5) + inv[2] - 0.5
-		v := inv[3]*0.5 + inv[4]*(float64(y)+0.5) + inv[5] - 0.5
-		o := y * w * c
-		for x := 0; x < w; x, u, v, o = x+1, u+a, v+d, o+c {
-			if interp == Nearest {
-				j, i := floorInt(u+0.5), floorInt(v+0.5)
-				if i < 0 || i >= h || j < 0 || j >= w {
-					for k := 0; k < c; k++ {
-						op[o+k] = fill
-					}
+	sp, op := src.Pix, dst.Pix
+	a, b, d, e := inv[0], inv[1], inv[3], inv[4]
+	for i := range op {
+		op[i] = fill
+	}
+	if b == 0 && d == 0 {
+		warpScale(dst, src, inv)
+		return
+	}
+	if fixedOK(inv, 0, 0) && fixedOK(inv, w, h) && fixedOK(inv, 0, h) && fixedOK(inv, w, 0) {
+		fix := func(v float64) int64 { return int64(math.Floor(v*65536 + 0.5)) }
+		a0, a1, a3, a4 := fix(a), fix(b), fix(d), fix(e)
+		xo := fix(inv[2] + b*0.5 + a*0.5)
+		yo := fix(inv[5] + e*0.5 + d*0.5)
+		for y := 0; y < h; y, xo, yo = y+1, xo+a1, yo+a4 {
+			row := op[y*w*c : (y+1)*w*c]
+			xx, yy := xo, yo
+			for x := 0; x < w; x, xx, yy = x+1, xx+a0, yy+a3 {
+				j, i := int(xx>>16), int(yy>>16)
+				if uint(i) >= uint(h) || uint(j) >= uint(w) {
 					continue
 				}
-				s := (i*w + j) * c
-				for k := 0; k < c; k++ {
-					op[o+k] = sp[s+k]
+				if c == 3 {
+					s := 3 * (i*w + j)
+					px := sp[s : s+3 : s+3]
+					row[3*x], row[3*x+1], row[3*x+2] = px[0], px[1], px[2]
+				} else {
+					row[x] = sp[i*w+j]
 				}
+			}
+		}
+		return
+	}
+	xo := inv[2] + b*0.5 + a*0.5
+	yo := inv[5] + e*0.5 + d*0.5
+	for y := 0; y < h; y, xo, yo = y+1, xo+b, yo+e {
+		row := op[y*w*c : (y+1)*w*c]
+		xx, yy := xo, yo
+		for x := 0; x < w; x, xx, yy = x+1, xx+a, yy+d {
+			j, i := floorInt(xx), floorInt(yy)
+			if uint(i) >= uint(h) || uint(j) >= uint(w) {
 				continue
 			}
+			s := c * (i*w + j)
+			copy(row[c*x:c*x+c], sp[s:s+c])
+		}
+	}
+}
+
+// fixedOK reports whether the map sends (x, y) within the range of 16.16 fixed point.
+func fixedOK(m Affine, x, y int) bool {
+	u, v := m.Apply(float64(x), float64(y))
+	return math.Abs(u) < 32768 && math.Abs(v) < 32768
+}
+
+// warpScale is the nearest-neighbour warp for maps without rotation or shear: the source column
+// of every output column is tabulated once, then each output row copies from one source row.
+// dst must already hold the fill.
+func warpScale(dst *Image, src Image, inv Affine) {
+	h, w, c := src.H, src.W, src.C
+	var colBuf [128]int
+	cols := colBuf[:0]
+	if w > len(colBuf) {
+		cols = make([]int, 0, w)
+	}
+	cols = cols[:w]
+	xo := inv[2] + inv[0]*0.5
+	for x := range cols {
+		cols[x] = -1
+		if j := floorInt(xo); j >= 0 && j < w {
+			cols[x] = j
+		}
+		xo += inv[0]
+	}
+	yo := inv[5] + inv[4]*0.5
+	for y := 0; y < h; y, yo = y+1, yo+inv[4] {
+		i := floorInt(yo)
+		if i < 0 || i >= h {
+			continue
+		}
+		in := src.Pix[i*w*c : (i+1)*w*c]
+		out := dst.Pix[y*w*c : (y+1)*w*c]
+		for x, j := range cols {
+			if j < 0 {
+				continue
+			}
+			if c == 3 {
+				out[3*x], out[3*x+1], out[3*x+2] = in[3*j], in[3*j+1], in[3*j+2]
+			} else {
+				out[x] = in[j]
+			}
+		}
+	}
+}
+
+func warpBilinear(dst *Image, src Image, inv Affine, fill uint8) {
+	h, w, c := src.H, src.W, src.C
+	sp, op := src.Pix, dst.Pix
+	a, b, d, e := inv[0], inv[1], inv[3], inv[4]
+	// Index-space position (point − 0.5) of the first pixel centre.
+	xo := inv[2] + b*0.5 + a*0.5 - 0.5
+	yo := inv[5] + e*0.5 + d*0.5 - 0.5
+	for y := 0; y < h; y, xo, yo = y+1, xo+b, yo+e {
+		o := y * w * c
+		u, v := xo, yo
+		for x := 0; x < w; x, u, v, o = x+1, u+a, v+d, o+c {
 			j, i := floorInt(u), floorInt(v)
 			wx := int((u-float64(j))*256 + 0.5)
 			wy := int((v-float64(i))*256 + 0.5)

@@ -2,7 +2,9 @@ package augment
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 )
 
@@ -46,8 +48,30 @@ var randOps = []RandOp{
 
 // rotateOp turns the picture counter-clockwise by v degrees about its centre.
 func rotateOp(d *Image, s Image, v float64) {
-	inv, _ := RotationAbout(v, float64(s.W)/2, float64(s.H)/2).Invert()
-	warpInto(d, s, inv, Nearest, 0)
+	warpInto(d, s, pillowRotation(v, s.W, s.H), Nearest, 0)
+}
+
+// pillowRotation returns the output→input map of a counter-clockwise rotation by deg degrees
+// about (w/2, h/2), built as Pillow's Image.rotate builds it: t = −radians(deg mod 360),
+// [a b; d e] = [cos t, sin t; −sin t, cos t] each rounded to 15 decimals, and the offsets
+// making the centre a fixed point. It is the inverse of RotationAbout(deg, w/2, h/2) up to that
+// rounding.
+func pillowRotation(deg float64, w, h int) Affine {
+	deg = math.Mod(deg, 360)
+	if deg < 0 {
+		deg += 360
+	}
+	t := -deg * math.Pi / 180
+	sin, cos := math.Sincos(t)
+	a, b, d, e := round15(cos), round15(sin), round15(-sin), round15(cos)
+	cx, cy := float64(w)/2, float64(h)/2
+	return Affine{a, b, a*-cx + b*-cy + cx, d, e, d*-cx + e*-cy + cy}
+}
+
+// round15 rounds x to 15 decimal places (correctly rounded, as Python's round(x, 15)).
+func round15(x float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 15, 64), 64)
+	return r
 }
 
 // RandOps returns SCAN's 14 RandAugment operations in SCAN's order, with their magnitude

@@ -171,3 +171,15 @@ func TestRandAugmentDeterministic(t *testing.T) {
 		t.Error("zero operations changed the image")
 	}
 }
+
+func TestPillowRotationInvertsRotationAbout(t *testing.T) {
+	for _, deg := range []float64{-30, -12.5, 0, 7, 29.9, 90, 400} {
+		m := pillowRotation(deg, 32, 24).Mul(RotationAbout(deg, 16, 12))
+		for i, v := range IdentityAffine {
+			if d := m[i] - v; d > 1e-13 || d < -1e-13 {
+				t.Errorf("deg %g: pillowRotation·RotationAbout = %v", deg, m)
+				break
+			}
+		}
+	}
+}
