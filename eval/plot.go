@@ -133,7 +133,7 @@ func (g *confusionGrid) X(c int) float64 { return float64(c) }
 func (g *confusionGrid) Y(r int) float64 { return float64(r) }
 
 // PlotCurves draws per-epoch curves from a history as a PNG at path (written atomically): one
-// panel "scores" with acc, nmi and ari when present, and one panel per other named value
+// panel with acc, nmi and ari when present (y axis covering at least [0, 1]), and one panel per other named value
 // (loss, ...), in a grid of at most three columns. Non-finite values are left out of the lines.
 func PlotCurves(path, title string, history []Epoch) error {
 	if len(history) == 0 {
@@ -153,15 +153,16 @@ func PlotCurves(path, title string, history []Epoch) error {
 			others = append(others, n)
 		}
 	}
+	scoreTitle := strings.ToUpper(strings.Join(scores, " / "))
 	for _, n := range others {
 		panels = append(panels, panel{n, []string{n}})
 		if n == "loss" && len(scores) > 0 {
-			panels = append(panels, panel{"scores", scores})
+			panels = append(panels, panel{scoreTitle, scores})
 			scores = nil
 		}
 	}
 	if len(scores) > 0 {
-		panels = append([]panel{{"scores", scores}}, panels...)
+		panels = append([]panel{{scoreTitle, scores}}, panels...)
 	}
 	if len(panels) == 0 {
 		return fmt.Errorf("curves plot %s: the history has no values", path)
@@ -205,6 +206,9 @@ func PlotCurves(path, title string, history []Epoch) error {
 		}
 		if drawn == 0 {
 			p.Title.Text += " (no finite values)"
+		} else if pn.title == scoreTitle {
+			// Scores are fractions: show at least [0, 1] (ARI may go below 0).
+			p.Y.Min, p.Y.Max = math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 1)
 		}
 		p.Legend.Top = false
 		p.Legend.Left = false
