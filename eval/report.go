@@ -292,3 +292,26 @@ func (t *Table) HungarianOrder() []int {
 	}
 	return order
 }
+
+// WriteAll writes the report's files into dir: report.json and report.md, curves.png when
+// the report has a history, and confusion.png when it has a confusion table. Each file is
+// written atomically; the first error stops it.
+func WriteAll(dir string, r *Report) error {
+	if err := WriteJSON(filepath.Join(dir, "report.json"), r); err != nil {
+		return err
+	}
+	if err := WriteMarkdown(filepath.Join(dir, "report.md"), r); err != nil {
+		return err
+	}
+	if len(r.History) > 0 {
+		if err := PlotCurves(filepath.Join(dir, "curves.png"), r.Name, r.History); err != nil {
+			return err
+		}
+	}
+	if r.Confusion != nil && len(r.Confusion.Counts) > 0 {
+		if err := PlotConfusion(filepath.Join(dir, "confusion.png"), r.Confusion, r.ClassNames); err != nil {
+			return err
+		}
+	}
+	return nil
+}

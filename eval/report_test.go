@@ -278,3 +278,26 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("summary %q", got)
 	}
 }
+
+func TestWriteAll(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteAll(dir, sampleReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"confusion.png", "curves.png", "report.json", "report.md"}; !slices.Equal(names, want) {
+		t.Errorf("files %v, want %v", names, want)
+	}
+	// Without history and table only the two reports are written.
+	dir2 := t.TempDir()
+	if err := WriteAll(dir2, &Report{Name: "bare"}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir2); len(entries) != 2 {
+		t.Errorf("bare report: %d files, want 2", len(entries))
+	}
+}
