@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/spf13/cobra"
 
-	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/backend"
 	"github.com/cct-dev/cct/models"
 	"github.com/cct-dev/cct/models/bench"
 )
@@ -44,15 +42,16 @@ Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 
 			if _, err := models.Build(opts.Model, opts.Config); err != nil {
 				return fmt.Errorf("flag --model/--input: %v", err)
 			}
-			be, err := openBenchBackend(backendSpec)
+			be, info, err := backend.Open(backendSpec)
 			if err != nil {
-				return err
+				return fmt.Errorf("flag --backend: %v", err)
 			}
 			defer be.Finalize()
 			res, err := bench.Run(be, opts)
 			if err != nil {
 				return err
 			}
+			res.Backend = info.String()
 			out := cmd.OutOrStdout()
 			if asJSON {
 				b, err := json.MarshalIndent(res, "", "  ")
@@ -63,7 +62,7 @@ Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 
 				return err
 			}
 			fmt.Fprintf(out, "model       %s %s, K=%d, %d trainable parameters\n", res.Model, res.Input, res.Clusters, res.Params)
-			fmt.Fprintf(out, "backend     %s\n", be.Description())
+			fmt.Fprintf(out, "backend     %s: %s\n", res.Backend, be.Description())
 			fmt.Fprintf(out, "batch       %d, %d timed steps after %d warm-up (first step %.0f ms incl. compilation)\n",
 				res.Batch, res.Steps, opts.Warmup, res.CompileMs)
 			fmt.Fprintf(out, "step        %.1f ms median\n", res.MedianMs)
@@ -84,18 +83,7 @@ Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 
 	f.IntVar(&opts.Warmup, "warmup", 2, "untimed steps before timing (the first compiles the graph)")
 	f.Float64Var(&opts.LearningRate, "lr", 1e-4, "Adam learning rate")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the random data and weights")
-	f.StringVar(&backendSpec, "backend", "auto", "backend: auto (= cpu), cpu, or go (GoMLX's pure-Go simplego; cannot train convolutions)")
+	f.StringVar(&backendSpec, "backend", "auto", "backend: auto, cpu, go (GoMLX's simplego: cannot train convolutions), xla, xla:NAME or xla:/path/plugin.so")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
-}
-
-// openBenchBackend opens the backend named by --backend.
-func openBenchBackend(spec string) (backends.Backend, error) {
-	switch spec {
-	case "auto", "cpu":
-		return cpu.New("")
-	case "go":
-		return simplego.New("")
-	}
-	return nil, fmt.Errorf("flag --backend: unknown backend %q (want auto, cpu or go)", spec)
 }

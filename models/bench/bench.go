@@ -113,7 +113,7 @@ func Run(backend backends.Backend, opts Options) (res *Result, err error) {
 	for i := 0; i < opts.Warmup+opts.Steps; i++ {
 		loss, d, err := step()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("bench %s on backend %s, step %d: %v", opts.Model, backend.Name(), i+1, firstLine(err.Error()))
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, fmt.Errorf("bench %s: non-finite loss %v at step %d", opts.Model, loss, i+1)
