@@ -9,8 +9,10 @@
 // of stored columns (and at least 1).
 //
 // Two implementations exist. When the OpenBLAS shared library (libopenblas.so.0) can be loaded at run
-// time it is called through cblas_sgemm/cblas_dgemm, without cgo. Otherwise, or when the environment
-// variable CCT_BLAS=go is set, a pure-Go path is used. Name reports which one is active.
+// time it is called through cblas_sgemm/cblas_dgemm, without cgo (purego). Otherwise, or when the
+// environment variable CCT_BLAS=go is set, the pure-Go path is used: a packed, cache-blocked GEMM
+// with AVX2/FMA assembly micro-kernels on amd64 CPUs that support them, and gonum's Sgemm/Dgemm on
+// other CPUs. Name reports which one is active ("openblas (<library>)" or "go").
 //
 // Threading: OpenBLAS runs its own worker threads, GOMAXPROCS of them by default (SetThreads changes
 // it). Calls into OpenBLAS are serialised by a mutex, so Sgemm and Dgemm are safe to call from several
