@@ -136,7 +136,7 @@ type emSolver struct {
 	lambda      float64
 	sigma, y    []float64
 	argmax      []int32   // argmax_k σ_ik per row
-	xprev       []float64 // previous Newton root per row; 0 = none
+	uprev       []float64 // previous (1+P)x per row; 0 = none
 	col         []float64 // column sums of y
 	nll         float64   // Σ_i −log(σ_i·y_i)
 	w           []float64 // E-step weights λ N u_k / col_k
@@ -170,7 +170,7 @@ func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {
 	t := threadCount(opt.Threads, n)
 	s := &emSolver{
 		n: n, k: k, lambda: opt.Lambda, sigma: sigma, y: y,
-		argmax: make([]int32, n), xprev: make([]float64, n),
+		argmax: make([]int32, n), uprev: make([]float64, n),
 		col: make([]float64, k), w: make([]float64, k),
 		work: make([]emWork, t), cold: opt.ColdStart,
 	}
@@ -255,29 +255,51 @@ func (s *emSolver) stepRows(c, lo, hi int) {
 		yi, si := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k]
 		yi = yi[:k]
 		si = si[:k]
-		var P float64
-		allPos := true
-		for j, v := range yi {
-			q := v * w[j]
-			p[j] = q
-			P += q
-			if !(q > 0) {
-				allPos = false
+		m := int(s.argmax[i])
+		smax := si[m]
+		var sol pointSol
+		if u := s.uprev[i]; u > smax && !s.cold {
+			// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
+			// u, so it is fused with the E-step that computes p and P.
+			sums, P, allPos := evalP(yi, si, w, p, u)
+			a := 1 + P
+			if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
+				sol = newton(yi, si, p, a, smax, x0, xw, &sums, false)
+			} else {
+				// yi now holds r; p is complete, so solve from scratch.
+				sol = solvePoint(yi, si, p, P, m, allPos, 0)
 			}
+		} else {
+			var P float64
+			allPos := true
+			for j, v := range yi {
+				q := v * w[j]
+				p[j] = q
+				P += q
+				if !(q > 0) {
+					allPos = false
+				}
+			}
+			sol = solvePoint(yi, si, p, P, m, allPos, 0)
 		}
-		warm := s.xprev[i]
-		if s.cold {
-			warm = 0
-		}
-		x, scale, st := solvePoint(yi, si, p, P, int(s.argmax[i]), allPos, warm)
-		s.xprev[i] = x
-		steps += st
+		s.uprev[i] = sol.x * sol.a
+		steps += sol.steps
 		var dot float64
-		for j, v := range yi {
-			v *= scale
-			yi[j] = v
-			col[j] += v
-			dot += si[j] * v
+		if sol.direct {
+			for j, v := range yi {
+				col[j] += v
+				dot += si[j] * v
+			}
+		} else {
+			// y_ij = p_j r_j (1 − e_j + e_j²)·scale, e_j = adx·r_j (see pointSol).
+			adx, scale := sol.adx, sol.scale
+			for j, r := range yi {
+				e := adx * r
+				v := p[j] * r * (1 - e + e*e) * scale
+				yi[j] = v
+				col[j] += v
+				dot += si[j] * v
+			}
 		}
 		nll -= math.Log(dot)
 	}

@@ -5,32 +5,40 @@ import (
 	"math"
 )
 
-// Newton stopping rule of the M-step: |Δx| ≤ newtonTol·x and |F(x) − 1| ≤ newtonFTol, or no
-// further progress in floating point, or newtonMaxSteps evaluations. The test on F matters where
-// F is steep (x near σ_max/(1+P)): there a tiny Δx still leaves y off the simplex.
-var halley = true
-
+// Stopping rule of the M-step root finder: |Δx| ≤ newtonTol·x and |F(x) − 1| ≤ newtonFTol, or
+// no further progress in floating point, or newtonMaxSteps evaluations. The test on F matters
+// where F is steep (x near σ_max/(1+P)): there a tiny Δx still leaves y off the simplex.
 const (
 	newtonTol      = 1e-12
 	newtonFTol     = 1e-12
 	newtonMaxSteps = 50
+	// extrapTol bounds e = (1+P)|Δx|·max_k 1/((1+P)x − σ_k) for finishing with a series step
+	// instead of another evaluation: the neglected terms are O(e³) relative.
+	extrapTol = 1e-5
 )
+
+// halley selects Halley's iteration (true) or plain Newton (false) in the M-step root finder.
+var halley = true
 
 // MStep solves the per-point M-step problem (15),
 //
 //	min_{y∈Δ_K} f(y) = −log(σ·y) − Σ_k p_k log y_k,   p_k ≥ 0,
 //
-// writes the minimiser into y and returns x = σ·y and the number of Newton evaluations.
+// writes the minimiser into y and returns x = σ·y and the number of evaluations of F.
 //
-// Main case (all p_k > 0), with P = Σ_k p_k: stationarity of the Lagrangian gives (16),
+// Main case (all p_k > 0), with P = Σ_k p_k: stationarity of the Lagrangian (multiplier 1+P)
+// gives (16),
 //
 //	y_k(x) = p_k x / ((1+P)x − σ_k),
 //
 // and x is the unique root of F(x) = Σ_k y_k(x) = 1 on (σ_max/(1+P), σ_max], where F is convex
-// and decreasing. Newton's method x ← x − (F(x)−1)/F'(x), F'(x) = −Σ_k p_kσ_k/((1+P)x−σ_k)²,
-// starts at Lemma 1's x0 = σ_max/(1+P−p_m), m = argmax σ, where F(x0) ≥ 1, so the iterates
-// increase monotonically to the root; a bracket [lo, hi] with F(lo) ≥ 1 ≥ F(hi) guards against
-// rounding. The iteration stops when |Δx| ≤ 1e-12·x and |F(x) − 1| ≤ 1e-12.
+// and decreasing, F' = −Σ_k p_kσ_k/d_k², F'' = 2(1+P)Σ_k p_kσ_k/d_k³, d_k = (1+P)x − σ_k.
+// The root finder starts at Lemma 1's x0 = σ_max/(1+P−p_m), m = argmax σ, where F(x0) ≥ 1, and
+// takes Halley steps Δx = −2GF'/(2F'² − GF''), G = F − 1 (Newton's −G/F' when halley is off),
+// kept inside a bracket [lo, hi] with F(lo) ≥ 1 ≥ F(hi). It stops when |Δx| ≤ 1e-12·x and
+// |F(x) − 1| ≤ 1e-12, or, when the step is so small that e = (1+P)|Δx|/min_k d_k ≤ 1e-5, it
+// finishes at x + Δx with the second-order series 1/(d_k + (1+P)Δx) ≈ (1 − e_k + e_k²)/d_k,
+// e_k = (1+P)Δx/d_k, whose error is O(e³). y is then normalised to sum to 1.
 //
 // Zero entries: with A = {k: p_k > 0} and m = argmax_{k∉A} σ_k, if σ_m > σ_k for all k ∈ A the
 // candidate x = c = σ_m/(1+P), y_k = p_k c/(σ_m − σ_k) on A, y_m = 1 − Σ_A y_k is the solution
@@ -54,30 +62,45 @@ func MStep(y, sigma, p []float64) (x float64, steps int) {
 			m = k
 		}
 	}
-	x, scale, steps := solvePoint(y, sigma, p, P, m, allPos, 0)
-	if scale != 1 {
-		for k := range y {
-			y[k] *= scale
-		}
+	sol := solvePoint(y, sigma, p, P, m, allPos, 0)
+	for k := range y {
+		y[k] = sol.value(y[k], p[k])
 	}
-	return x, steps
+	return sol.x, sol.steps
+}
+
+// pointSol describes the M-step solution of one point. With direct set, y already holds the
+// solution. Otherwise y holds r_k = 1/d_k at the last evaluated x and the solution is
+// value(r_k, p_k) = p_k r_k (1 − e_k + e_k²)·scale with e_k = adx·r_k.
+type pointSol struct {
+	x, scale, adx float64
+	a             float64 // 1 + P
+	steps         int
+	direct        bool
+}
+
+// value returns the solution entry from the stored r_k and p_k (see pointSol).
+func (s *pointSol) value(r, p float64) float64 {
+	if s.direct {
+		return r
+	}
+	e := s.adx * r
+	return p * r * (1 - e + e*e) * s.scale
 }
 
 // solvePoint solves (15) for one point. P = Σp, m = argmax σ, allPos reports p_k > 0 for all k,
-// and xWarm > 0 is a previous root used as a start when it is safe. The solution is y·scale:
-// the caller applies the scale (so that it can be fused with other work).
-func solvePoint(y, sigma, p []float64, P float64, m int, allPos bool, xWarm float64) (x, scale float64, steps int) {
+// and xWarm > 0 is a previous root used as a start when it is safe.
+func solvePoint(y, sigma, p []float64, P float64, m int, allPos bool, xWarm float64) pointSol {
 	if !allPos {
 		return solveZeros(y, sigma, p, P, xWarm)
 	}
 	smax := sigma[m]
 	a := 1 + P
-	x, s0, steps := newton(y, sigma, p, a, smax, smax/(a-p[m]), xWarm, false)
-	return x, 1 / s0, steps
+	return newton(y, sigma, p, a, smax, smax/(a-p[m]), xWarm, nil, false)
 }
 
 // solveZeros handles p with zero entries (the supplement's case).
-func solveZeros(y, sigma, p []float64, P float64, xWarm float64) (x, scale float64, steps int) {
+func solveZeros(y, sigma, p []float64, P float64, xWarm float64) pointSol {
 	mA, mB := -1, -1
 	for k, v := range p {
 		if v > 0 {
@@ -88,6 +111,7 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) (x, scale float
 			mB = k
 		}
 	}
+	a := 1 + P
 	if mA < 0 || sigma[mA] <= 0 {
 		// P = 0, or σ vanishes on A: only σ·y matters, so y = e_m with m = argmax σ.
 		m := 0
@@ -98,9 +122,8 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) (x, scale float
 		}
 		clear(y)
 		y[m] = 1
-		return sigma[m], 1, 0
+		return pointSol{x: sigma[m], a: a, direct: true}
 	}
-	a := 1 + P
 	if mB >= 0 && sigma[mB] > sigma[mA] {
 		sm := sigma[mB]
 		c := sm / a
@@ -115,44 +138,62 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) (x, scale float
 		}
 		if sum < 1 {
 			y[mB] = 1 - sum
-			return c, 1, 0
+			return pointSol{x: c, a: a, direct: true}
 		}
 	}
-	x, s0, steps := newton(y, sigma, p, a, sigma[mA], sigma[mA]/(a-p[mA]), xWarm, true)
-	return x, 1 / s0, steps
+	return newton(y, sigma, p, a, sigma[mA], sigma[mA]/(a-p[mA]), xWarm, nil, true)
 }
 
 // newton finds the root of F(x) = x·Σ_k p_k/(a x − σ_k) = 1 on (hi/a, hi], hi = max σ over
-// {p_k > 0}, from the Lemma-1 point x0 (F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. It leaves
-// y_k = p_k/(a x − σ_k) at the last evaluated x and returns x, s0 = Σ_k y_k (so y/s0 ∈ Δ) and the
-// number of evaluations. With masked set, entries with p_k = 0 are skipped and set to 0.
-func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, masked bool) (x, s0 float64, steps int) {
+// {p_k > 0}, from the Lemma-1 point x0 (F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. If first
+// is not nil it holds the sums of an evaluation at xWarm already done (r stored in y), and
+// xWarm must satisfy x0 < xWarm < hi. It leaves r_k = 1/(a x − σ_k) in y (0 where p_k = 0) and
+// returns how to form the solution from it. With masked set, entries with p_k = 0 are skipped.
+func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
+	smax := hi
 	lo, loEval := x0, false
-	x = x0
+	x := x0
 	if xWarm > x0 && xWarm < hi {
 		x = xWarm
 	}
-	for steps < newtonMaxSteps {
-		var s1, s2 float64
-		if masked {
-			s0, s1, s2 = evalMasked(y, sigma, p, a*x)
-		} else {
-			s0, s1, s2 = eval(y, sigma, p, a*x)
+	sol := pointSol{a: a}
+	for sol.steps < newtonMaxSteps {
+		var s evalSums
+		switch {
+		case first != nil:
+			s, first = *first, nil
+		case masked:
+			s = evalMasked(y, sigma, p, a*x)
+		default:
+			s = eval(y, sigma, p, a*x)
 		}
-		steps++
-		f := x * s0
-		dx := (f - 1) / s1 // Newton step: −(F−1)/F' with F' = −s1
+		sol.steps++
+		sol.x, sol.scale = x, 1/s.q
+		// With d_k = ax − σ_k, σ_k r_k = ax r_k − 1, so F' = −Σ p σ r² = −(ax·Σpr² − Σpr)
+		// and F''/(2a) = Σ p σ r³ = ax·Σpr³ − Σpr².
+		ax := a * x
+		fp := ax*s.qr - s.q
+		f := x * s.q
+		g := f - 1
+		dx := g / fp // Newton: −G/F'
 		if halley {
-			// Halley: Δx = −2GF'/(2F'² − GF''), G = F−1, F'' = 2a s2.
-			g := f - 1
-			dx = 2 * g * s1 / (2*s1*s1 - g*2*a*s2)
+			fpp := ax*s.qrr - s.qr
+			dx = 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 		}
 		if f >= 1 {
 			lo, loEval = x, true
 		} else {
 			hi = x
 		}
-		if (math.Abs(dx) <= newtonTol*x && math.Abs(f-1) <= newtonFTol) || !(s1 > 0) {
+		if (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0) {
+			break
+		}
+		// The largest r_k is 1/(ax − σ_max), σ_max over the active entries.
+		if e := a * math.Abs(dx) / (ax - smax); e <= extrapTol && x+dx > lo && x+dx < hi {
+			// Finish at x+Δx by the series; its normaliser is Σ q(1 − e_k + e_k²).
+			sol.x = x + dx
+			sol.adx = a * dx
+			sol.scale = 1 / (s.q - sol.adx*s.qr + sol.adx*sol.adx*s.qrr)
 			break
 		}
 		xn := x + dx
@@ -171,56 +212,103 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, masked bool) (x, s0
 		}
 		x = xn
 	}
-	return x, s0, steps
+	return sol
 }
 
-// eval writes y_k = p_k/(ax − σ_k) and returns s0 = Σ_k y_k, s1 = Σ_k y_k σ_k/(ax − σ_k) and
-// s2 = Σ_k y_k σ_k/(ax − σ_k)². Independent accumulators let the divisions overlap.
-func eval(y, sigma, p []float64, ax float64) (s0, s1, s2 float64) {
+// evalSums holds, for r_k = 1/(ax − σ_k): q = Σp_kr_k, qr = Σp_kr_k² and qrr = Σp_kr_k³.
+type evalSums struct{ q, qr, qrr float64 }
+
+// eval stores r_k = 1/(ax − σ_k) in y and returns the sums of evalSums. It is unrolled with independent accumulators so that the divisions overlap.
+func eval(y, sigma, p []float64, ax float64) evalSums {
 	n := len(p)
 	sigma = sigma[:n]
 	y = y[:n]
-	var a0, a1, b0, b1, c0, c1 float64
+	var q0, q1, d0, d1, e0, e1 float64
 	k := 0
 	for ; k+2 <= n; k += 2 {
 		r0 := 1 / (ax - sigma[k])
 		r1 := 1 / (ax - sigma[k+1])
-		q0, q1 := p[k]*r0, p[k+1]*r1
-		y[k], y[k+1] = q0, q1
-		a0 += q0
-		a1 += q1
-		t0, t1 := q0*sigma[k]*r0, q1*sigma[k+1]*r1
-		b0 += t0
-		b1 += t1
-		c0 += t0 * r0
-		c1 += t1 * r1
+		y[k], y[k+1] = r0, r1
+		u0, u1 := p[k]*r0, p[k+1]*r1
+		q0 += u0
+		q1 += u1
+		v0, v1 := u0*r0, u1*r1
+		d0 += v0
+		d1 += v1
+		e0 += v0 * r0
+		e1 += v1 * r1
 	}
-	for ; k < n; k++ {
+	if k < n {
 		r := 1 / (ax - sigma[k])
-		q := p[k] * r
-		y[k] = q
-		a0 += q
-		t := q * sigma[k] * r
-		b0 += t
-		c0 += t * r
+		y[k] = r
+		u := p[k] * r
+		q0 += u
+		v := u * r
+		d0 += v
+		e0 += v * r
 	}
-	return a0 + a1, b0 + b1, c0 + c1
+	return evalSums{q: q0 + q1, qr: d0 + d1, qrr: e0 + e1}
 }
 
-// evalMasked is eval that skips entries with p_k = 0 (setting y_k = 0).
-func evalMasked(y, sigma, p []float64, ax float64) (s0, s1, s2 float64) {
-	for k, v := range p {
-		if !(v > 0) {
+// evalP is eval fused with the E-step: it stores p_k = y_k w_k in p and r_k in y, and also
+// returns P = Σp_k and whether all p_k > 0.
+func evalP(y, sigma, w, p []float64, ax float64) (s evalSums, P float64, allPos bool) {
+	n := len(p)
+	sigma = sigma[:n]
+	y = y[:n]
+	w = w[:n]
+	var q0, q1, d0, d1, e0, e1, P0, P1 float64
+	pmin := math.Inf(1)
+	k := 0
+	for ; k+2 <= n; k += 2 {
+		p0, p1 := y[k]*w[k], y[k+1]*w[k+1]
+		p[k], p[k+1] = p0, p1
+		P0 += p0
+		P1 += p1
+		pmin = min(pmin, p0, p1)
+		r0 := 1 / (ax - sigma[k])
+		r1 := 1 / (ax - sigma[k+1])
+		y[k], y[k+1] = r0, r1
+		u0, u1 := p0*r0, p1*r1
+		q0 += u0
+		q1 += u1
+		v0, v1 := u0*r0, u1*r1
+		d0 += v0
+		d1 += v1
+		e0 += v0 * r0
+		e1 += v1 * r1
+	}
+	if k < n {
+		p0 := y[k] * w[k]
+		p[k] = p0
+		P0 += p0
+		pmin = min(pmin, p0)
+		r := 1 / (ax - sigma[k])
+		y[k] = r
+		u := p0 * r
+		q0 += u
+		v := u * r
+		d0 += v
+		e0 += v * r
+	}
+	return evalSums{q: q0 + q1, qr: d0 + d1, qrr: e0 + e1}, P0 + P1, pmin > 0
+}
+
+// evalMasked is eval that skips entries with p_k = 0 (storing r_k = 0 for them).
+func evalMasked(y, sigma, p []float64, ax float64) evalSums {
+	var s evalSums
+	for k, pk := range p {
+		if !(pk > 0) {
 			y[k] = 0
 			continue
 		}
 		r := 1 / (ax - sigma[k])
-		q := v * r
-		y[k] = q
-		s0 += q
-		t := q * sigma[k] * r
-		s1 += t
-		s2 += t * r
+		y[k] = r
+		u := pk * r
+		s.q += u
+		v := u * r
+		s.qr += v
+		s.qrr += v * r
 	}
-	return s0, s1, s2
+	return s
 }
