@@ -32,9 +32,9 @@ var halley = true
 //	y_k(x) = p_k x / ((1+P)x − σ_k),
 //
 // and x is the unique root of F(x) = Σ_k y_k(x) = 1 on (σ_max/(1+P), σ_max], where F is convex
-// and decreasing, F' = −Σ_k p_kσ_k/d_k², F” = 2(1+P)Σ_k p_kσ_k/d_k³, d_k = (1+P)x − σ_k.
+// and decreasing, F' = −Σ_k p_kσ_k/d_k², F″ = 2(1+P)Σ_k p_kσ_k/d_k³, d_k = (1+P)x − σ_k.
 // The root finder starts at Lemma 1's x0 = σ_max/(1+P−p_m), m = argmax σ, where F(x0) ≥ 1, and
-// takes Halley steps Δx = −2GF'/(2F'² − GF”), G = F − 1 (Newton's −G/F' when halley is off),
+// takes Halley steps Δx = −2GF'/(2F'² − GF″), G = F − 1 (Newton's −G/F' when halley is off),
 // kept inside a bracket [lo, hi] with F(lo) ≥ 1 ≥ F(hi). It stops when |Δx| ≤ 1e-12·x and
 // |F(x) − 1| ≤ 1e-12, or, when the step is so small that e = (1+P)|Δx|/min_k d_k ≤ 1e-5, it
 // finishes at x + Δx with the second-order series 1/(d_k + (1+P)Δx) ≈ (1 − e_k + e_k²)/d_k,
