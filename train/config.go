@@ -193,6 +193,7 @@ func (c *Config) Set(kv string) error {
 		valueNode = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
 	} else {
 		valueNode = *valueNode.Content[0]
+		clearLines(&valueNode) // no line numbers in errors about a command-line value
 	}
 	parts := strings.Split(key, ".")
 	node := &valueNode
@@ -204,6 +205,21 @@ func (c *Config) Set(kv string) error {
 		return fmt.Errorf("--set %s: %v", kv, err)
 	}
 	return nil
+}
+
+func clearLines(n *yaml.Node) {
+	n.Line = 0
+	for _, c := range n.Content {
+		clearLines(c)
+	}
+}
+
+// at returns " (line N)" for a node read from a file, "" otherwise.
+func at(n *yaml.Node) string {
+	if n.Line > 0 {
+		return fmt.Sprintf(" (line %d)", n.Line)
+	}
+	return ""
 }
 
 // decodeStrict decodes a YAML document into cfg, rejecting unknown keys and bad types with the
@@ -225,7 +241,7 @@ func decodeNode(node *yaml.Node, v reflect.Value, prefix string) error {
 	if v.Kind() != reflect.Struct {
 		intKind := v.Kind() == reflect.Int || v.Kind() == reflect.Int64
 		if err := node.Decode(v.Addr().Interface()); err != nil || (intKind && node.ShortTag() != "!!int") {
-			return fmt.Errorf("key %s (line %d): want a %s, got %q", prefix, node.Line, typeName(v.Type()), node.Value)
+			return fmt.Errorf("key %s%s: want a %s, got %q", prefix, at(node), typeName(v.Type()), node.Value)
 		}
 		return nil
 	}
@@ -234,7 +250,7 @@ func decodeNode(node *yaml.Node, v reflect.Value, prefix string) error {
 		if where == "" {
 			where = "top level"
 		}
-		return fmt.Errorf("%s (line %d): want a mapping of keys, got %q", where, node.Line, node.Value)
+		return fmt.Errorf("%s%s: want a mapping of keys, got %q", where, at(node), node.Value)
 	}
 	fields := yamlFields(v.Type())
 	for i := 0; i+1 < len(node.Content); i += 2 {
@@ -247,7 +263,7 @@ func decodeNode(node *yaml.Node, v reflect.Value, prefix string) error {
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			return fmt.Errorf("unknown key %s (line %d); valid keys here: %s", full, k.Line, strings.Join(names, ", "))
+			return fmt.Errorf("unknown key %s%s; valid keys here: %s", full, at(k), strings.Join(names, ", "))
 		}
 		if err := decodeNode(val, v.Field(idx), full); err != nil {
 			return err
