@@ -143,19 +143,17 @@ func sharpnessInto(dst *Image, src Image, f float64) {
 		return
 	}
 	f32 := float32(f)
-	p, o := src.Pix, dst.Pix
 	stride := w * c
 	for y := 1; y < h-1; y++ {
-		for x := 1; x < w-1; x++ {
-			base := y*stride + x*c
-			for k := 0; k < c; k++ {
-				i := base + k
-				sum := int(p[i-stride-c]) + int(p[i-stride]) + int(p[i-stride+c]) +
-					int(p[i-c]) + 5*int(p[i]) + int(p[i+c]) +
-					int(p[i+stride-c]) + int(p[i+stride]) + int(p[i+stride+c])
-				s := (sum + 6) / 13
-				o[i] = blend(s, int(p[i]), f32)
-			}
+		up := src.Pix[(y-1)*stride : y*stride]
+		mid := src.Pix[y*stride : (y+1)*stride]
+		dn := src.Pix[(y+1)*stride : (y+2)*stride]
+		out := dst.Pix[y*stride : (y+1)*stride]
+		for i := c; i < stride-c; i++ {
+			sum := int(up[i-c]) + int(up[i]) + int(up[i+c]) +
+				int(mid[i-c]) + 5*int(mid[i]) + int(mid[i+c]) +
+				int(dn[i-c]) + int(dn[i]) + int(dn[i+c])
+			out[i] = blend((sum+6)/13, int(mid[i]), f32)
 		}
 	}
 }
@@ -208,30 +206,69 @@ func AutoContrast(img Image) Image {
 }
 
 func autoContrastInto(dst *Image, src Image) {
-	dst.reshape(src.H, src.W, src.C)
-	c := src.C
-	for k := 0; k < c; k++ {
-		lo, hi := uint8(255), uint8(0)
-		for i := k; i < len(src.Pix); i += c {
-			v := src.Pix[i]
-			lo, hi = min(lo, v), max(hi, v)
+	hist := histograms(src)
+	luts := make([][256]uint8, src.C)
+	for k := range luts {
+		t := &luts[k]
+		lo, hi := 0, 255
+		for lo < 255 && hist[k][lo] == 0 {
+			lo++
 		}
-		var t [256]uint8
+		for hi > 0 && hist[k][hi] == 0 {
+			hi--
+		}
 		if hi <= lo {
 			for i := range t {
 				t[i] = uint8(i)
 			}
-		} else {
-			// Pillow's arithmetic: int(i·scale + offset) with offset = −lo·scale.
-			scale := 255 / float64(hi-lo)
-			offset := -float64(lo) * scale
-			for i := range t {
-				t[i] = uint8(min(max(int(float64(i)*scale+offset), 0), 255))
-			}
+			continue
 		}
-		for i := k; i < len(src.Pix); i += c {
-			dst.Pix[i] = t[src.Pix[i]]
+		// Pillow's arithmetic: int(i·scale + offset) with offset = −lo·scale.
+		scale := 255 / float64(hi-lo)
+		offset := -float64(lo) * scale
+		for i := range t {
+			t[i] = uint8(min(max(int(float64(i)*scale+offset), 0), 255))
 		}
+	}
+	channelLUTs(dst, src, luts)
+}
+
+// histograms counts the values of each channel.
+func histograms(img Image) [][256]int {
+	hist := make([][256]int, img.C)
+	p := img.Pix
+	if img.C == 3 {
+		h0, h1, h2 := &hist[0], &hist[1], &hist[2]
+		for i := 0; i+2 < len(p); i += 3 {
+			h0[p[i]]++
+			h1[p[i+1]]++
+			h2[p[i+2]]++
+		}
+		return hist
+	}
+	h0 := &hist[0]
+	for _, v := range p {
+		h0[v]++
+	}
+	return hist
+}
+
+// channelLUTs maps channel k of every pixel through luts[k].
+func channelLUTs(dst *Image, src Image, luts [][256]uint8) {
+	dst.reshape(src.H, src.W, src.C)
+	p, o := src.Pix, dst.Pix[:len(src.Pix)]
+	if src.C == 3 {
+		t0, t1, t2 := &luts[0], &luts[1], &luts[2]
+		for i := 0; i+2 < len(p); i += 3 {
+			o[i] = t0[p[i]]
+			o[i+1] = t1[p[i+1]]
+			o[i+2] = t2[p[i+2]]
+		}
+		return
+	}
+	t0 := &luts[0]
+	for i, v := range p {
+		o[i] = t0[v]
 	}
 }
 
@@ -246,37 +283,31 @@ func Equalize(img Image) Image {
 }
 
 func equalizeInto(dst *Image, src Image) {
-	dst.reshape(src.H, src.W, src.C)
-	c := src.C
-	for k := 0; k < c; k++ {
-		var hist [256]int
-		for i := k; i < len(src.Pix); i += c {
-			hist[src.Pix[i]]++
-		}
+	hist := histograms(src)
+	luts := make([][256]uint8, src.C)
+	for k := range luts {
+		h, t := &hist[k], &luts[k]
 		n, last := 0, 0
-		for i, h := range hist {
-			n += h
-			if h > 0 {
-				last = hist[i]
+		for _, c := range h {
+			n += c
+			if c > 0 {
+				last = c
 			}
 		}
 		step := (n - last) / 255
-		var t [256]uint8
 		if step == 0 {
 			for i := range t {
 				t[i] = uint8(i)
 			}
-		} else {
-			acc := step / 2
-			for i := range t {
-				t[i] = uint8(min(acc/step, 255))
-				acc += hist[i]
-			}
+			continue
 		}
-		for i := k; i < len(src.Pix); i += c {
-			dst.Pix[i] = t[src.Pix[i]]
+		acc := step / 2
+		for i := range t {
+			t[i] = uint8(min(acc/step, 255))
+			acc += h[i]
 		}
 	}
+	channelLUTs(dst, src, luts)
 }
 
 // Hue shifts the hue of every RGB pixel by shift turns (shift ∈ [−0.5, 0.5]), as

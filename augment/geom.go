@@ -25,8 +25,16 @@ func flipInto(dst *Image, src Image) {
 			}
 			continue
 		}
+		if c != 3 {
+			for x := 0; x < w; x++ {
+				copy(orow[x*c:(x+1)*c], row[(w-1-x)*c:(w-x)*c])
+			}
+			continue
+		}
 		for x := 0; x < w; x++ {
-			copy(orow[x*c:(x+1)*c], row[(w-1-x)*c:(w-x)*c])
+			s := 3 * (w - 1 - x)
+			px := row[s : s+3 : s+3]
+			orow[3*x], orow[3*x+1], orow[3*x+2] = px[0], px[1], px[2]
 		}
 	}
 }
