@@ -59,16 +59,6 @@ func (m *Image) copyFrom(src Image) {
 	copy(m.Pix, src.Pix)
 }
 
-func clamp8(v int) uint8 {
-	if v < 0 {
-		return 0
-	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
-}
-
 // round8 rounds a float to the nearest integer and clamps it to 0..255.
 func round8(v float64) uint8 {
 	if v <= 0 {
