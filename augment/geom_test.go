@@ -295,3 +295,42 @@ func TestFloorInt(t *testing.T) {
 		t.Error("huge values do not saturate")
 	}
 }
+
+// bilinearRef samples img at index-space point (u, v) with float weights, reading fill outside.
+func bilinearRef(img Image, u, v float64, k int, fill uint8) float64 {
+	j, i := math.Floor(u), math.Floor(v)
+	fx, fy := u-j, v-i
+	at := func(ii, jj float64) float64 {
+		if ii < 0 || jj < 0 || int(ii) >= img.H || int(jj) >= img.W {
+			return float64(fill)
+		}
+		return float64(img.At(int(ii), int(jj), k))
+	}
+	return (1-fy)*((1-fx)*at(i, j)+fx*at(i, j+1)) + fy*((1-fx)*at(i+1, j)+fx*at(i+1, j+1))
+}
+
+func TestWarpBilinearMatchesFloatReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	p := AffineParams{Degrees: 40, Translate: 0.2, ScaleMin: 0.7, ScaleMax: 1.3, Shear: 20}
+	for trial := range 20 {
+		c := 1 + 2*(trial%2)
+		img := randImage(rng, 13, 17, c)
+		inv, ok := RandomAffineMatrix(rng, p, 13, 17).Invert()
+		if !ok {
+			t.Fatal("singular")
+		}
+		got := Warp(img, inv, Bilinear, 9)
+		for y := 0; y < 13; y++ {
+			for x := 0; x < 17; x++ {
+				u, v := inv.Apply(float64(x)+0.5, float64(y)+0.5)
+				for k := 0; k < c; k++ {
+					want := bilinearRef(img, u-0.5, v-0.5, k, 9)
+					// 8-bit weights: the error is at most 255·(2/512) plus rounding.
+					if d := math.Abs(float64(got.At(y, x, k)) - want); d > 1.6 {
+						t.Fatalf("trial %d (%d,%d,%d): got %d, float reference %.2f", trial, y, x, k, got.At(y, x, k), want)
+					}
+				}
+			}
+		}
+	}
+}
