@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/cct-dev/cct/backend/blas"
 	"github.com/gomlx/gomlx/backends"
@@ -157,6 +158,12 @@ type fusedDotParams struct {
 	dotDims      []int // dims of the DotGeneral result
 }
 
+// fusedDots counts the rewrites done by fuseDots.
+var fusedDots atomic.Int64
+
+// FusedDotCount returns how many ReduceSum(Mul(a, b)) patterns have been compiled as products.
+func FusedDotCount() int64 { return fusedDots.Load() }
+
 // fuseDots rewrites ReduceSum(Mul(a, b)) into opFusedDot when a and b broadcast against each other
 // (so that the product would be larger than both operands) and the Mul has no other user.
 func fuseDots(reach map[*node]bool, outs []*node) {
@@ -178,6 +185,7 @@ func fuseDots(reach map[*node]bool, outs []*node) {
 			continue
 		}
 		if p, ok := planFusedDot(m.inputs[0].shape, m.inputs[1].shape, m.shape, r.params.([]int)); ok {
+			fusedDots.Add(1)
 			r.op = opFusedDot
 			r.inputs = []*node{m.inputs[0], m.inputs[1]}
 			r.params = p
