@@ -13,6 +13,20 @@
 // feature extractor and HeadScope for the final linear layer, so that callers can give them separate
 // learning rates. Running statistics of batch norm are non-trainable variables.
 //
+// Variable names (scope/name), with the matching PyTorch (SCAN / torchvision) state_dict key:
+//
+//	resnet18: /backbone/conv1/weights             backbone.conv1.weight
+//	          /backbone/bn1/{gamma,beta,running_mean,running_var}
+//	                                              backbone.bn1.{weight,bias,running_mean,running_var}
+//	          /backbone/layerS/I/{conv1,bn1,conv2,bn2}/...            backbone.layerS.I.{conv1,...}
+//	          /backbone/layerS/I/{shortcut_conv,shortcut_bn}/...      backbone.layerS.I.shortcut.{0,1}
+//	          /head/{weights,biases}              the head's weight, bias
+//	vgg4:     /backbone/blockN/{conv,bn}/..., /head/{weights,biases}
+//	linear:   /head/{weights,biases}
+//
+// Layouts differ from PyTorch: convolution kernels are [kh, kw, C_in, C_out] (PyTorch
+// [C_out, C_in, kh, kw]) and linear weights are [D, K] (PyTorch [K, D]).
+//
 // Initialisation (PyTorch defaults, so that runs are comparable with the reference implementations):
 //   - convolution kernels (HWIO) and the VGG4/ResNet-18 heads: U(−b, b) with b = 1/√fan_in, which is
 //     PyTorch's kaiming_uniform_(a=√5); fan_in = kh·kw·C_in for kernels, D for linear weights;
