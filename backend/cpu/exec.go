@@ -65,6 +65,7 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	}
 	b.compiled = true
 	reach := reachable(outs)
+	rewriteConvGradients(reach)
 	fuseDots(reach, outs)
 	reach = reachable(outs)
 	prog := make([]*node, 0, len(reach))
@@ -320,7 +321,8 @@ func OpProfile() map[string]time.Duration {
 
 func recordOpTime(n *node, d time.Duration) {
 	name := opName(n.op)
-	if n.op == backends.OpTypeConvGeneral || n.op == backends.OpTypeDotGeneral || n.op == opFusedDot {
+	if n.op == backends.OpTypeConvGeneral || n.op == backends.OpTypeDotGeneral || n.op == opFusedDot ||
+		n.op == opConvBackFilter || n.op == opConvBackInput {
 		name += fmt.Sprintf("%v", n.shape.Dimensions)
 	}
 	opProfileMu.Lock()
@@ -334,6 +336,10 @@ func opName(op backends.OpType) string {
 		return "Projection"
 	case opFusedDot:
 		return "FusedDot"
+	case opConvBackFilter:
+		return "ConvBackFilter"
+	case opConvBackInput:
+		return "ConvBackInput"
 	}
 	return op.String()
 }

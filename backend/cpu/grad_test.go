@@ -1,8 +1,11 @@
 package cpu_test
 
 import (
+	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/gomlx/gomlx/pkg/core/tensors/images"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -92,6 +95,9 @@ func TestGradients(t *testing.T) {
 		{"maxpool", func(x []*Node) *Node { return MaxPool(x[0]).Window(2).Done() }, []*tensors.Tensor{img}},
 		{"maxpool-overlap-pad", func(x []*Node) *Node { return MaxPool(x[0]).Window(3).Strides(2).PadSame().Done() },
 			[]*tensors.Tensor{img}},
+		{"maxpool-channels-first", func(x []*Node) *Node {
+			return MaxPool(x[0]).ChannelsAxis(images.ChannelsFirst).Window(2).Strides(1).Done()
+		}, []*tensors.Tensor{img}},
 		{"meanpool", func(x []*Node) *Node { return MeanPool(x[0]).Window(2).Done() }, []*tensors.Tensor{img}},
 		{"meanpool-stride1", func(x []*Node) *Node { return MeanPool(x[0]).Window(3).Strides(1).Done() }, []*tensors.Tensor{img}},
 		{"slice", func(x []*Node) *Node { return Slice(x[0], AxisRange(1, 4), AxisRange(0, 5).Stride(2)) },
@@ -115,6 +121,16 @@ func TestGradients(t *testing.T) {
 		}, []*tensors.Tensor{img, ker, randTensor(rng, 3), randTensor(rng, 3), randTensor(rng, 3*2*3, 4)}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { checkGradient(t, c.f, c.args...) })
+		t.Run(c.name, func(t *testing.T) {
+			before := cpu.ConvGradientRewriteCount()
+			checkGradient(t, c.f, c.args...)
+			// The gradient graph of each convolution case compiles both gradient convolutions to
+			// direct kernels (the forward-only evaluations compile none).
+			if strings.HasPrefix(c.name, "conv") || c.name == "composite" {
+				if n := cpu.ConvGradientRewriteCount() - before; n != 2 {
+					t.Errorf("%d gradient convolutions rewritten, want 2", n)
+				}
+			}
+		})
 	}
 }

@@ -25,43 +25,84 @@ func bnLayout(dims []int, axis int) (pre, c, post int) {
 	return pre, dims[axis], post
 }
 
-// channelSums returns Σ f(offset, channel) per channel, accumulated in float64 in parallel over pre.
-func channelSums(pre, c, post int, f func(off, ch int) float64) []float64 {
-	total := make([]float64, c)
+// channelSums returns per-channel sums over the [pre, c, post] layout: with y == nil,
+// s1 = Σ (x−shift_k) and s2 = Σ (x−shift_k)²; with y != nil, s1 = Σ y and s2 = Σ y·(x−shift_k). Sums are accumulated in float64, in parallel over pre.
+func channelSums[T floatT](x, y []T, shift []float64, pre, c, post int) (s1, s2 []float64) {
+	s1, s2 = make([]float64, c), make([]float64, c)
 	var mu sync.Mutex
 	parallelFor(pre, max(1, elemGrain/max(1, c*post)), func(lo, hi int) {
-		s := make([]float64, c)
+		a, q := make([]float64, c), make([]float64, c)
 		for p := lo; p < hi; p++ {
+			if post == 1 {
+				row := x[p*c : (p+1)*c]
+				if y == nil {
+					for k, v := range row {
+						d := float64(v) - shift[k]
+						a[k] += d
+						q[k] += d * d
+					}
+				} else {
+					yr := y[p*c : (p+1)*c]
+					for k, v := range row {
+						g := float64(yr[k])
+						a[k] += g
+						q[k] += g * (float64(v) - shift[k])
+					}
+				}
+				continue
+			}
 			for k := 0; k < c; k++ {
 				base := (p*c + k) * post
-				acc := 0.0
-				for q := 0; q < post; q++ {
-					acc += f(base+q, k)
+				sh := shift[k]
+				var sa, sq float64
+				if y == nil {
+					for _, v := range x[base : base+post] {
+						d := float64(v) - sh
+						sa += d
+						sq += d * d
+					}
+				} else {
+					yr := y[base : base+post]
+					for i, v := range x[base : base+post] {
+						g := float64(yr[i])
+						sa += g
+						sq += g * (float64(v) - sh)
+					}
 				}
-				s[k] += acc
+				a[k] += sa
+				q[k] += sq
 			}
 		}
 		mu.Lock()
-		for k := range total {
-			total[k] += s[k]
+		for k := range s1 {
+			s1[k] += a[k]
+			s2[k] += q[k]
 		}
 		mu.Unlock()
 	})
-	return total
+	return s1, s2
 }
 
 // bnTrainingT computes mean_c = E[x], var_c = E[(x−mean)²] over all axes but the feature axis and
 // y = (x−mean)/sqrt(var+eps)·scale + offset.
 func bnTrainingT[T floatT](x, scale, offset, y, mean, variance []T, pre, c, post int, eps float64) {
 	n := float64(pre * post)
-	s := channelSums(pre, c, post, func(off, k int) float64 { return float64(x[off]) })
-	m := make([]float64, c)
-	for k := range m {
-		m[k] = s[k] / n
+	if n == 0 {
+		return
 	}
-	v := channelSums(pre, c, post, func(off, k int) float64 { d := float64(x[off]) - m[k]; return d * d })
-	for k := range v {
-		v[k] /= n
+	// One pass over x with the statistics shifted by a sample of each channel, which keeps
+	// E[(x−s)²] − E[x−s]² accurate when |mean| ≫ std.
+	shift := make([]float64, c)
+	for k := range shift {
+		shift[k] = float64(x[k*post])
+	}
+	s1, s2 := channelSums[T](x, nil, shift, pre, c, post)
+	m := make([]float64, c)
+	v := make([]float64, c)
+	for k := range m {
+		d := s1[k] / n
+		m[k] = shift[k] + d
+		v[k] = max(s2[k]/n-d*d, 0)
 		mean[k], variance[k] = T(m[k]), T(v[k])
 	}
 	bnApply(x, scale, offset, y, m, v, pre, c, post, eps)
@@ -77,6 +118,13 @@ func bnApply[T floatT](x, scale, offset, y []T, m, v []float64, pre, c, post int
 	}
 	parallelFor(pre, max(1, elemGrain/max(1, c*post)), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
+			if post == 1 {
+				xr, yr := x[p*c:(p+1)*c], y[p*c:(p+1)*c]
+				for k := range yr {
+					yr[k] = xr[k]*a[k] + bb[k]
+				}
+				continue
+			}
 			for k := 0; k < c; k++ {
 				base := (p*c + k) * post
 				for q := base; q < base+post; q++ {
@@ -137,25 +185,38 @@ func execBatchNormTraining(b *Backend, n *node, ins []*Buffer, owned []bool) ([]
 func bnGradientT[T floatT](x, scale, mean, variance, g, dx, dScale, dOffset []T, pre, c, post int, eps float64) {
 	n := float64(pre * post)
 	r := make([]float64, c)
+	m := make([]float64, c)
 	for k := range r {
 		r[k] = 1 / math.Sqrt(float64(variance[k])+eps)
+		m[k] = float64(mean[k])
 	}
-	so := channelSums(pre, c, post, func(off, k int) float64 { return float64(g[off]) })
-	ss := channelSums(pre, c, post, func(off, k int) float64 {
-		return float64(g[off]) * (float64(x[off]) - float64(mean[k])) * r[k]
-	})
+	so, sxm := channelSums(x, g, m, pre, c, post)
+	ss := make([]float64, c)
 	for k := 0; k < c; k++ {
+		ss[k] = sxm[k] * r[k]
 		dOffset[k], dScale[k] = T(so[k]), T(ss[k])
+	}
+	// dx = scale·r·(g − so/n − (x−m)·r·ss/n) = A·g + B·x + C per channel.
+	A, B, C := make([]T, c), make([]T, c), make([]T, c)
+	for k := 0; k < c; k++ {
+		sr := float64(scale[k]) * r[k]
+		bk := -sr * r[k] * ss[k] / n
+		A[k], B[k], C[k] = T(sr), T(bk), T(-sr*so[k]/n-bk*m[k])
 	}
 	parallelFor(pre, max(1, elemGrain/max(1, c*post)), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
+			if post == 1 {
+				xr, gr, dr := x[p*c:(p+1)*c], g[p*c:(p+1)*c], dx[p*c:(p+1)*c]
+				for k := range dr {
+					dr[k] = A[k]*gr[k] + B[k]*xr[k] + C[k]
+				}
+				continue
+			}
 			for k := 0; k < c; k++ {
 				base := (p*c + k) * post
-				sr := float64(scale[k]) * r[k]
-				mo, ms, mk := so[k]/n, ss[k]/n, float64(mean[k])
+				a, bb, cc := A[k], B[k], C[k]
 				for q := base; q < base+post; q++ {
-					xh := (float64(x[q]) - mk) * r[k]
-					dx[q] = T(sr * (float64(g[q]) - mo - xh*ms))
+					dx[q] = a*g[q] + bb*x[q] + cc
 				}
 			}
 		}

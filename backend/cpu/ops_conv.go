@@ -5,6 +5,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/pkg/errors"
+	"sync/atomic"
 )
 
 func init() {
@@ -77,5 +78,130 @@ func execConvGeneral(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer,
 		b.release(outC)
 	}
 	out.shape = n.shape
+	return out, nil
+}
+
+// Internal op types of convolution gradients recognized at compile time.
+const (
+	opConvBackFilter = backends.OpTypeLast + 3
+	opConvBackInput  = backends.OpTypeLast + 4
+)
+
+func init() {
+	register(opConvBackFilter, execConvBackFilter)
+	register(opConvBackInput, execConvBackInput)
+}
+
+// convRewrites counts the convolutions rewritten by rewriteConvGradients.
+var convRewrites atomic.Int64
+
+// ConvGradientRewriteCount returns how many gradient convolutions have been compiled as direct
+// gradient kernels.
+func ConvGradientRewriteCount() int64 { return convRewrites.Load() }
+
+func intsEqual(a []int, b ...int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func allOnes(v []int) bool {
+	for _, x := range v {
+		if x != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// rewriteConvGradients recognizes the two convolutions GoMLX emits for the gradient of an NHWC/HWIO
+// 2-D convolution and replaces them with direct gradient kernels, avoiding transpositions (filter
+// gradient) and products with the zeros of input dilation (input gradient):
+//
+//   - filter gradient: ConvGeneral(x, dy) with x read as [C,H,W,N] (batch axis 3, channels 0), dy as
+//     the kernel [N,OH,OW,O] (input channels 0, output channels 3, spatial 1,2), output laid out as
+//     [KH,KW,C,O] (batch 2, channels 3, spatial 0,1), no input dilation; its strides are the forward
+//     kernel dilations and its kernel dilations the forward strides;
+//   - input gradient: ConvGeneral(dy, Reverse(w, 0, 1)) in NHWC with the kernel's input and output
+//     channel axes swapped (3 and 2), unit strides; its input dilations are the forward strides.
+func rewriteConvGradients(reach map[*node]bool) {
+	for n := range reach {
+		if n.op != backends.OpTypeConvGeneral || !n.shape.DType.IsFloat() || n.shape.Rank() != 4 {
+			continue
+		}
+		p := n.params.(convParams)
+		ax := p.axes
+		x, k := n.inputs[0], n.inputs[1]
+		if ax.InputBatch == 3 && ax.InputChannels == 0 && intsEqual(ax.InputSpatial, 1, 2) &&
+			ax.KernelInputChannels == 0 && ax.KernelOutputChannels == 3 && intsEqual(ax.KernelSpatial, 1, 2) &&
+			ax.OutputBatch == 2 && ax.OutputChannels == 3 && intsEqual(ax.OutputSpatial, 0, 1) && allOnes(p.inDilation) {
+			xd, dyd, od := x.shape.Dimensions, k.shape.Dimensions, n.shape.Dimensions
+			cp := kernels.ConvParams{N: xd[0], H: xd[1], W: xd[2], C: xd[3], KH: od[0], KW: od[1], O: od[3],
+				StrideH: p.kerDilation[0], StrideW: p.kerDilation[1], KDilH: p.strides[0], KDilW: p.strides[1],
+				PadTop: p.paddings[0][0], PadLeft: p.paddings[1][0], InDilH: 1, InDilW: 1}
+			cp.PadBottom = (dyd[1]-1)*cp.StrideH + (cp.KH-1)*cp.KDilH + 1 - cp.H - cp.PadTop
+			cp.PadRight = (dyd[2]-1)*cp.StrideW + (cp.KW-1)*cp.KDilW + 1 - cp.W - cp.PadLeft
+			if dyd[0] == cp.N && dyd[3] == cp.O && od[2] == cp.C && cp.OutH() == dyd[1] && cp.OutW() == dyd[2] && cp.Validate() == nil {
+				n.op, n.params = opConvBackFilter, cp
+				convRewrites.Add(1)
+			}
+			continue
+		}
+		if k.op == backends.OpTypeReverse && intsEqual(k.params.([]int), 0, 1) &&
+			ax.InputBatch == 0 && ax.InputChannels == 3 && intsEqual(ax.InputSpatial, 1, 2) &&
+			ax.KernelInputChannels == 3 && ax.KernelOutputChannels == 2 && intsEqual(ax.KernelSpatial, 0, 1) &&
+			ax.OutputBatch == 0 && ax.OutputChannels == 3 && intsEqual(ax.OutputSpatial, 1, 2) && allOnes(p.strides) {
+			w := k.inputs[0]
+			dyd, wd, od := x.shape.Dimensions, w.shape.Dimensions, n.shape.Dimensions
+			cp := kernels.ConvParams{N: od[0], H: od[1], W: od[2], C: od[3], KH: wd[0], KW: wd[1], O: wd[3],
+				StrideH: p.inDilation[0], StrideW: p.inDilation[1], KDilH: p.kerDilation[0], KDilW: p.kerDilation[1],
+				InDilH: 1, InDilW: 1}
+			effH, effW := (cp.KH-1)*cp.KDilH+1, (cp.KW-1)*cp.KDilW+1
+			cp.PadTop = effH - 1 - p.paddings[0][0]
+			cp.PadLeft = effW - 1 - p.paddings[1][0]
+			cp.PadBottom = (dyd[1]-1)*cp.StrideH + effH - cp.H - cp.PadTop
+			cp.PadRight = (dyd[2]-1)*cp.StrideW + effW - cp.W - cp.PadLeft
+			if dyd[0] == cp.N && dyd[3] == cp.O && wd[2] == cp.C && cp.OutH() == dyd[1] && cp.OutW() == dyd[2] && cp.Validate() == nil {
+				n.op, n.params = opConvBackInput, cp
+				convRewrites.Add(1)
+				n.inputs = []*node{x, w}
+			}
+		}
+	}
+}
+
+func execConvBackFilter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+	cp := n.params.(kernels.ConvParams)
+	out := b.newBuf(n.shape)
+	switch o := out.flat.(type) {
+	case []float32:
+		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
+	case []float64:
+		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
+	default:
+		b.release(out)
+		return nil, unsupported(n, n.shape.DType)
+	}
+	return out, nil
+}
+
+func execConvBackInput(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+	cp := n.params.(kernels.ConvParams)
+	out := b.newBuf(n.shape)
+	switch o := out.flat.(type) {
+	case []float32:
+		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
+	case []float64:
+		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
+	default:
+		b.release(out)
+		return nil, unsupported(n, n.shape.DType)
+	}
 	return out, nil
 }

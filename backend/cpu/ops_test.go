@@ -74,7 +74,9 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 		}, []*tensors.Tensor{randTensor(rng, 2, 3, 1, 4), randTensor(rng, 2, 1, 5, 4), randTensor(rng, 4, 1, 3), randTensor(rng, 4, 5, 1)}},
 		{"pool", func(x []*Node) []*Node {
 			return []*Node{MaxPool(x[0]).Window(2).Done(), MeanPool(x[0]).Window(3).Strides(2).Done(),
-				MaxPool(x[0]).Window(3).Strides(2).PadSame().Done(), SumPool(x[0]).Window(2).Strides(1).Done()}
+				MaxPool(x[0]).Window(3).Strides(2).PadSame().Done(), SumPool(x[0]).Window(2).Strides(1).Done(),
+				// Channels-first pooling takes the generic (non-NHWC) path.
+				MaxPool(TransposeAllAxes(x[0], 0, 3, 1, 2)).ChannelsAxis(images.ChannelsFirst).Window(2).Done()}
 		}, []*tensors.Tensor{img}},
 	}
 	fusedBefore := cpu.FusedDotCount()

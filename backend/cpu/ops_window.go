@@ -3,6 +3,8 @@ package cpu
 import (
 	"math"
 
+	"github.com/cct-dev/cct/backend/kernels"
+
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
@@ -181,9 +183,38 @@ func reduceWindowT[T numberT](g *windowGeom, op backends.ReduceOpType, o, x []T)
 	return true
 }
 
+// pool2D returns the kernels.PoolParams of an NHWC 2-D pooling window (window, stride and padding 1,
+// 1, 0 on the batch and channel axes, no dilations), if p is one.
+func pool2D(in shapes.Shape, p windowParams) (kernels.PoolParams, bool) {
+	if in.Rank() != 4 || p.window[0] != 1 || p.window[3] != 1 || p.strides[0] != 1 || p.strides[3] != 1 ||
+		p.paddings[0] != [2]int{} || p.paddings[3] != [2]int{} ||
+		(p.baseDilations != nil && !allOnes(p.baseDilations)) || (p.windowDilations != nil && !allOnes(p.windowDilations)) {
+		return kernels.PoolParams{}, false
+	}
+	d := in.Dimensions
+	pp := kernels.PoolParams{N: d[0], H: d[1], W: d[2], C: d[3], WinH: p.window[1], WinW: p.window[2],
+		StrideH: p.strides[1], StrideW: p.strides[2], PadTop: p.paddings[1][0], PadBottom: p.paddings[1][1],
+		PadLeft: p.paddings[2][0], PadRight: p.paddings[2][1]}
+	if pp.Validate() != nil || pp.PadTop < 0 || pp.PadBottom < 0 || pp.PadLeft < 0 || pp.PadRight < 0 ||
+		pp.PadTop >= pp.WinH || pp.PadBottom >= pp.WinH || pp.PadLeft >= pp.WinW || pp.PadRight >= pp.WinW {
+		return kernels.PoolParams{}, false
+	}
+	return pp, true
+}
+
 func execReduceWindow(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	p := n.params.(windowParams)
 	x := ins[0]
+	if pp, ok := pool2D(x.shape, p); ok && p.reduce == backends.ReduceOpMax && x.shape.DType.IsFloat() {
+		out := b.newBuf(n.shape)
+		switch o := out.flat.(type) {
+		case []float32:
+			kernels.MaxPool2D(pp, x.flat.([]float32), o)
+		case []float64:
+			kernels.MaxPool2D(pp, x.flat.([]float64), o)
+		}
+		return out, nil
+	}
 	g := newWindowGeom(x.shape, n.shape, p)
 	out := b.newBuf(n.shape)
 	ok := false
@@ -258,6 +289,16 @@ func execSelectAndScatter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Bu
 	g := newWindowGeom(x.shape, src.shape, p)
 	isMax := n.op == backends.OpTypeSelectAndScatterMax
 	out := b.newBuf(n.shape)
+	if pp, ok := pool2D(x.shape, p); ok && isMax {
+		switch o := out.flat.(type) {
+		case []float32:
+			kernels.MaxPool2DBackward(pp, x.flat.([]float32), src.flat.([]float32), o)
+			return out, nil
+		case []float64:
+			kernels.MaxPool2DBackward(pp, x.flat.([]float64), src.flat.([]float64), o)
+			return out, nil
+		}
+	}
 	switch o := out.flat.(type) {
 	case []float32:
 		selectAndScatterT(g, isMax, o, x.flat.([]float32), src.flat.([]float32))
