@@ -258,14 +258,16 @@ func evalP(y, sigma, w, p []float64, ax float64) (s evalSums, P float64, allPos 
 	y = y[:n]
 	w = w[:n]
 	var q0, q1, d0, d1, e0, e1, P0, P1 float64
-	pmin := math.Inf(1)
+	allPos = true
 	k := 0
 	for ; k+2 <= n; k += 2 {
 		p0, p1 := y[k]*w[k], y[k+1]*w[k+1]
 		p[k], p[k+1] = p0, p1
 		P0 += p0
 		P1 += p1
-		pmin = min(pmin, p0, p1)
+		if !(p0 > 0 && p1 > 0) {
+			allPos = false
+		}
 		r0 := 1 / (ax - sigma[k])
 		r1 := 1 / (ax - sigma[k+1])
 		y[k], y[k+1] = r0, r1
@@ -282,7 +284,9 @@ func evalP(y, sigma, w, p []float64, ax float64) (s evalSums, P float64, allPos 
 		p0 := y[k] * w[k]
 		p[k] = p0
 		P0 += p0
-		pmin = min(pmin, p0)
+		if !(p0 > 0) {
+			allPos = false
+		}
 		r := 1 / (ax - sigma[k])
 		y[k] = r
 		u := p0 * r
@@ -291,7 +295,7 @@ func evalP(y, sigma, w, p []float64, ax float64) (s evalSums, P float64, allPos 
 		d0 += v
 		e0 += v * r
 	}
-	return evalSums{q: q0 + q1, qr: d0 + d1, qrr: e0 + e1}, P0 + P1, pmin > 0
+	return evalSums{q: q0 + q1, qr: d0 + d1, qrr: e0 + e1}, P0 + P1, allPos
 }
 
 // evalMasked is eval that skips entries with p_k = 0 (storing r_k = 0 for them).
