@@ -1,8 +1,10 @@
 package cpu_test
 
 import (
+	"fmt"
 	"github.com/cct-dev/cct/backend/cpu"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 	"time"
@@ -81,7 +83,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 	sort.Slice(names, func(i, j int) bool { return prof[names[i]] > prof[names[j]] })
 	for i, k := range names {
 		if i < 25 {
-			b.Logf("%-40s %8.1f ms/step", k, float64(prof[k].Microseconds())/1000/float64(b.N))
+			fmt.Fprintf(os.Stderr, "%-40s %8.1f ms/step\n", k, float64(prof[k].Microseconds())/1000/float64(b.N))
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/shapeinference"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/pkg/errors"
 )
@@ -66,6 +67,7 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	b.compiled = true
 	reach := reachable(outs)
 	rewriteConvGradients(reach)
+	elideScalarBroadcasts(reach)
 	fuseDots(reach, outs)
 	reach = reachable(outs)
 	prog := make([]*node, 0, len(reach))
@@ -342,4 +344,21 @@ func opName(op backends.OpType) string {
 		return "ConvBackInput"
 	}
 	return op.String()
+}
+
+// elideScalarBroadcasts makes elementwise ops read a broadcast single value directly (their
+// executors broadcast size-1 operands), so that e.g. Max(x, BroadcastInDim(0)) does not materialize
+// a tensor of zeros.
+func elideScalarBroadcasts(reach map[*node]bool) {
+	for n := range reach {
+		if !shapeinference.StandardBinaryOperations.Has(n.op) && !shapeinference.ComparisonOperations.Has(n.op) &&
+			n.op != backends.OpTypeWhere {
+			continue
+		}
+		for i, in := range n.inputs {
+			if in.op == backends.OpTypeBroadcastInDim && in.inputs[0].shape.Size() == 1 {
+				n.inputs[i] = in.inputs[0]
+			}
+		}
+	}
 }

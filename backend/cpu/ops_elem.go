@@ -227,19 +227,7 @@ func unaryFloat[T floatT](op backends.OpType, o, x []T) bool {
 			}
 		}
 	case backends.OpTypeSign:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				v := x[i]
-				switch {
-				case v > 0:
-					o[i] = 1
-				case v < 0:
-					o[i] = -1
-				default:
-					o[i] = v // keeps 0, -0 and NaN
-				}
-			}
-		}
+		f = func(lo, hi int) { signFloat(o[lo:hi], x[lo:hi]) }
 	case backends.OpTypeCeil:
 		f = func(lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -554,13 +542,19 @@ func binaryNum[T numberT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcas
 			}
 		}
 	case backends.OpTypeMax:
+		// The builtin max propagates NaN and compiles without data-dependent branches.
 		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				a, c := x[ia], y[ib]
-				if c > a || c != c {
-					a = c
+			if sb == 0 {
+				c, xs, os := y[ib], x[ia:ia+(n-1)*sa+1], o[oo:oo+n]
+				if sa == 1 {
+					for k := range os {
+						os[k] = max(xs[k], c)
+					}
+					return
 				}
-				o[oo+k] = a
+			}
+			for k := 0; k < n; k++ {
+				o[oo+k] = max(x[ia], y[ib])
 				ia += sa
 				ib += sb
 			}
@@ -568,11 +562,7 @@ func binaryNum[T numberT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcas
 	case backends.OpTypeMin:
 		loop = func(oo, ia, sa, ib, sb, n int) {
 			for k := 0; k < n; k++ {
-				a, c := x[ia], y[ib]
-				if c < a || c != c {
-					a = c
-				}
-				o[oo+k] = a
+				o[oo+k] = min(x[ia], y[ib])
 				ia += sa
 				ib += sb
 			}
@@ -879,4 +869,37 @@ func bitSize[T intT]() int {
 		n++
 	}
 	return n
+}
+
+// signFloat writes sign(x) (−1, 0 or 1; ±0 and NaN map to themselves) without data-dependent
+// branches, from the IEEE sign bit.
+func signFloat[T floatT](o, x []T) {
+	switch xs := any(x).(type) {
+	case []float32:
+		os := any(o).([]float32)
+		for i, v := range xs {
+			b := math.Float32bits(v)
+			var nz uint32
+			if b&0x7fffffff != 0 {
+				nz = 0xffffffff
+			}
+			os[i] = math.Float32frombits((b&0x80000000 | 0x3f800000) & nz)
+			if v != v {
+				os[i] = v
+			}
+		}
+	case []float64:
+		os := any(o).([]float64)
+		for i, v := range xs {
+			b := math.Float64bits(v)
+			var nz uint64
+			if b&0x7fffffffffffffff != 0 {
+				nz = ^uint64(0)
+			}
+			os[i] = math.Float64frombits((b&(1<<63) | 0x3ff0000000000000) & nz)
+			if v != v {
+				os[i] = v
+			}
+		}
+	}
 }

@@ -47,6 +47,14 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 				ConvertDType(LessOrEqual(x[0], x[1]), dtypes.Float64), ConvertDType(Equal(x[0], x[0]), dtypes.Float64),
 				Clamp(Scalar(x[0].Graph(), dtypes.Float64, -0.5), x[0], Scalar(x[0].Graph(), dtypes.Float64, 0.5)), ConvertDType(ConvertDType(MulScalar(x[0], 10), dtypes.Int32), dtypes.Float64)}
 		}, []*tensors.Tensor{a, BroadcastTensor(t, bcast, a)}},
+		{"scalar-broadcast", func(x []*Node) []*Node {
+			v := x[0]
+			g := v.Graph()
+			dims := v.Shape().Dimensions
+			two := BroadcastToDims(Scalar(g, dtypes.Float64, 2.5), dims...)
+			return []*Node{Max(v, ZerosLike(v)), Where(GreaterThan(v, ZerosLike(v)), two, v),
+				Add(two, BroadcastToDims(Scalar(g, dtypes.Float64, 1), dims...)), Sub(two, v)}
+		}, []*tensors.Tensor{a}},
 		{"reduce", func(x []*Node) []*Node {
 			v := x[0]
 			return []*Node{ReduceSum(v, 0), ReduceSum(v, 1, 2), ReduceAllSum(v), ReduceMax(v, 1), ReduceMin(v, 0, 2),
