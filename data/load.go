@@ -21,7 +21,8 @@ func (e *NotFoundError) Error() string {
 
 // Load reads split (train, test, unlabeled, all, or '+'-joined) of the dataset called name (see the
 // package documentation) from the data folder dataDir. Built-in datasets that are not there give a
-// *NotFoundError that names the `cct data get` command to run.
+// *NotFoundError that names the `cct data get` command to run. Image folders and feature files are
+// read from their own paths; dataDir is not used for them. Splits are read concurrently.
 func Load(name, split, dataDir string) (*Dataset, error) {
 	return load(name, split, dataDir, false)
 }
