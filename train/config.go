@@ -140,7 +140,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none"},
-		Pseudolabel: PseudolabelConfig{Scope: "batch", Tol: 1e-5, MaxIters: 100, PGDStep: 0.1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Scope: "batch", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},

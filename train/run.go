@@ -150,10 +150,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		r.st.Epoch = epoch + 1
 		r.env.printf("%sepoch %d/%d loss %.4f ACC %.2f%% NMI %.2f%% ARI %.2f%% clusters %d (%.0f img/s, %.1fs)\n",
 			r.env.label, m.Epoch, cfg.Epochs, m.Loss, 100*m.ACC, 100*m.NMI, 100*m.ARI, m.Clusters, m.ImagesPerSec, m.Seconds)
-		if err := saveCheckpoint(ckDir, r.net.ctx, r.st); err != nil {
-			return nil, err
-		}
-		if err := writeMetrics(r.dir, r.st.History); err != nil {
+		if err := r.save(ckDir); err != nil {
 			return nil, err
 		}
 	}
@@ -164,10 +161,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 	}
 	if cfg.Epochs == 0 {
 		// Keep the (untrained) network so that eval and predict work on every run folder.
-		if err := saveCheckpoint(ckDir, r.net.ctx, r.st); err != nil {
-			return nil, err
-		}
-		if err := writeMetrics(r.dir, r.st.History); err != nil {
+		if err := r.save(ckDir); err != nil {
 			return nil, err
 		}
 	}
@@ -178,6 +172,14 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// save writes the checkpoint and metrics.jsonl.
+func (r *runner) save(ckDir string) error {
+	if err := saveCheckpoint(ckDir, r.net.ctx, r.st); err != nil {
+		return err
+	}
+	return writeMetrics(r.dir, r.st.History)
 }
 
 // usesDatasetY tells whether the y-step runs once per epoch over the whole training set.
@@ -236,11 +238,15 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 		}
 		y = narrow(y64)
 	case "sela":
+		due := false
 		for r.st.SeLaNext < len(r.schedule) && int64(r.schedule[r.st.SeLaNext]) <= r.st.Step {
+			r.st.SeLaNext++
+			due = true
+		}
+		if due || r.st.labels == nil {
 			if err := r.refreshSeLa(); err != nil {
 				return 0, err
 			}
-			r.st.SeLaNext++
 		}
 		y = make([]float32, b*k)
 		for j, i := range idx {

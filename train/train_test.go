@@ -262,3 +262,51 @@ func TestTable(t *testing.T) {
 
 // testBackend is the backend of the trainer tests: GoMLX's pure-Go backend, which trains the linear model.
 const testBackend = "go"
+
+// TestMethods trains every method on the blob images with the linear model and checks that each
+// finds the classes.
+func TestMethods(t *testing.T) {
+	dataDir := t.TempDir()
+	writeBlobImages(t, dataDir, 4, 40)
+	cases := []struct {
+		name string
+		sets []string
+	}{
+		{"cce-epoch", []string{"pseudolabel.scope=epoch"}},
+		{"cce-lambda-1.3", []string{"lambda=1.3"}},
+		{"cce-pgd", []string{"loss=cce-pgd", "lambda=1.3"}},
+		{"cce-pgd-10", []string{"loss=cce-pgd", "pseudolabel.pgd_loss=10", "lambda=1.3"}},
+		{"miadm-epoch", []string{"loss=miadm", "pseudolabel.scope=epoch"}},
+		{"sela", []string{"loss=sela", "sela.refreshes=5"}},
+		{"migd", []string{"loss=migd"}},
+		{"imsat", []string{"loss=imsat", "augment.pipeline=digits", "optim.lr=0.1"}},
+		{"iic", []string{"loss=iic", "augment.pipeline=digits", "optim.lr=0.1"}},
+		{"kmeans", []string{"loss=kmeans"}},
+		{"supervised-ce", []string{"loss=supervised-ce", "labels.noise=0.5"}},
+		{"supervised-cce", []string{"loss=supervised-cce", "labels.noise=0.5"}},
+		{"seeds", []string{"loss=seeds", "seeds.fraction=0.1"}},
+		{"cce+seeds", []string{"seeds.fraction=0.05"}},
+		{"sgd", []string{"optim.name=sgd", "optim.lr=0.5"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := blobConfig(dataDir)
+			cfg.Epochs = 4
+			for _, s := range tc.sets {
+				if err := cfg.Set(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Train(cfg, Options{RunsDir: t.TempDir(), Backend: testBackend, Quiet: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if acc := rep.Summary.ACC.Mean; acc < 0.9 {
+				t.Errorf("ACC %.3f, want ≥ 0.9", acc)
+			}
+		})
+	}
+}
