@@ -84,6 +84,10 @@ func gemmCases() []gemmCase {
 		{17, 33, 65, 5, 0, 7, 2, 1},
 		{64, 64, 64, 0, 0, 0, 1, 0},
 		{129, 67, 200, 1, 3, 2, 0.5, -1},
+		// Large enough to be split over goroutines, with k much smaller than m or n.
+		{2000, 40, 4, 0, 1, 0, 1, 0},
+		{40, 2000, 4, 1, 0, 0, 1, 1},
+		{700, 9, 50, 0, 0, 0, 1, 0},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 12; i++ {

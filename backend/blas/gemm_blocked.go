@@ -7,8 +7,8 @@ import "sync"
 // alpha·op(A) are packed into mr-high strips and every mr×nr tile of C gets one micro-kernel call.
 // They are variables so that tests can exercise the edges with small blocks.
 var (
-	blkMC = 144 // multiple of mr; A block ≈ 144 KiB of float32 at kc = 256, in L2
-	blkKC = 256 // B strip of kc×16 float32 = 16 KiB, in L1
+	blkMC = 192 // multiple of mr; A block = 288 KiB of float32 at kc = 384, in L2
+	blkKC = 384 // B strip of kc×16 float32 = 24 KiB, in L1
 	blkNC = 3072
 )
 
@@ -90,17 +90,21 @@ func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda 
 			defer wg.Done()
 			if splitRows {
 				i0, i1 := u0*mr, min(u1*mr, m)
-				aa := a[i0*lda:]
+				var aa []T
 				if transA {
 					aa = a[i0:]
+				} else {
+					aa = a[i0*lda:]
 				}
 				gemmSerial(transA, transB, i1-i0, n, k, alpha, aa, lda, b, ldb, c[i0*ldc:], ldc)
 				return
 			}
 			j0, j1 := u0*nr, min(u1*nr, n)
-			bb := b[j0:]
+			var bb []T
 			if transB {
 				bb = b[j0*ldb:]
+			} else {
+				bb = b[j0:]
 			}
 			gemmSerial(transA, transB, m, j1-j0, k, alpha, a, lda, bb, ldb, c[j0:], ldc)
 		}()
@@ -200,14 +204,39 @@ func packA[T Float](transA bool, a []T, lda, ic, mc, pc, kc int, alpha T, dst []
 			}
 			continue
 		}
-		if h < mr {
-			clear(d)
+		if h == mr {
+			packA6(a[i0*lda+pc:], lda, kc, alpha, d)
+			continue
 		}
+		clear(d)
 		for ii := 0; ii < h; ii++ {
 			src := a[(i0+ii)*lda+pc : (i0+ii)*lda+pc+kc]
 			for p, v := range src {
 				d[p*mr+ii] = alpha * v
 			}
 		}
+	}
+}
+
+// packA6 interleaves six rows of a row-major A (row stride lda, kc columns from a[0]) into
+// d[p·6+i] = alpha·a[i·lda+p], reading the rows sequentially.
+func packA6[T Float](a []T, lda, kc int, alpha T, d []T) {
+	r0 := a[0:kc]
+	r1 := a[lda : lda+kc][:len(r0)]
+	r2 := a[2*lda : 2*lda+kc][:len(r0)]
+	r3 := a[3*lda : 3*lda+kc][:len(r0)]
+	r4 := a[4*lda : 4*lda+kc][:len(r0)]
+	r5 := a[5*lda : 5*lda+kc][:len(r0)]
+	d = d[:6*len(r0)]
+	if alpha == 1 {
+		for p := range r0 {
+			q := d[p*6 : p*6+6 : p*6+6]
+			q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return
+	}
+	for p := range r0 {
+		q := d[p*6 : p*6+6 : p*6+6]
+		q[0], q[1], q[2], q[3], q[4], q[5] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p], alpha*r4[p], alpha*r5[p]
 	}
 }
