@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cct-dev/cct/data/npy"
 )
 
 // writeBlobImages writes an image folder of k classes (sub-folders c0, c1, …) with n grey 6×6 PNGs
@@ -308,5 +310,57 @@ func TestMethods(t *testing.T) {
 				t.Errorf("ACC %.3f, want ≥ 0.9", acc)
 			}
 		})
+	}
+}
+
+// TestTrainFeaturesEndToEnd runs the Table 2 set-up (a linear layer on fixed features, SGD) on
+// well-separated Gaussian blobs written as .npy with a sibling label file.
+func TestTrainFeaturesEndToEnd(t *testing.T) {
+	const n, d, k = 400, 16, 4
+	r := rand.New(rand.NewPCG(5, 6))
+	centers := make([]float64, k*d)
+	for i := range centers {
+		centers[i] = 4 * r.NormFloat64()
+	}
+	x := make([]float32, n*d)
+	labels := make([]int64, n)
+	for i := 0; i < n; i++ {
+		c := i % k
+		labels[i] = int64(c)
+		for j := 0; j < d; j++ {
+			x[i*d+j] = float32(centers[c*d+j] + 0.5*r.NormFloat64())
+		}
+	}
+	dir := t.TempDir()
+	feat := filepath.Join(dir, "blobs.npy")
+	if err := npy.WriteFloat32(feat, []int{n, d}, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteInt64(filepath.Join(dir, "blobs.labels.npy"), []int{n}, labels); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Default()
+	cfg.Name = "feat"
+	cfg.Data = DataConfig{Name: "features:" + feat, Split: "all"}
+	cfg.Model = ModelConfig{Name: "linear"}
+	cfg.Epochs, cfg.Batch, cfg.Seed = 5, 50, 1
+	cfg.Optim = OptimConfig{Name: "sgd", LR: 0.1, WeightDecay: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"}
+	runs := t.TempDir()
+	rep, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := rep.Summary.ACC.Mean; acc < 0.95 {
+		t.Fatalf("ACC %.3f, want ≥ 0.95", acc)
+	}
+	out := filepath.Join(runs, "feat")
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "checkpoint/latest", "report.json", "report.md", "curves.png", "confusion.png", "assignments.csv"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("run file %s missing or empty (%v)", f, err)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "assignments.csv"))
+	if lines := strings.Count(string(csv), "\n"); lines != n+1 {
+		t.Errorf("assignments.csv has %d lines, want %d", lines, n+1)
 	}
 }
