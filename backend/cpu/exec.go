@@ -70,6 +70,10 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	elideScalarBroadcasts(reach)
 	fuseDots(reach, outs)
 	reach = reachable(outs)
+	if !noElementwiseFusion {
+		fuseElementwise(reach, outs)
+		reach = reachable(outs)
+	}
 	prog := make([]*node, 0, len(reach))
 	for n := range reach {
 		prog = append(prog, n)
@@ -342,6 +346,8 @@ func opName(op backends.OpType) string {
 		return "ConvBackFilter"
 	case opConvBackInput:
 		return "ConvBackInput"
+	case opFusedElementwise:
+		return "FusedElementwise"
 	}
 	return op.String()
 }
@@ -361,4 +367,11 @@ func elideScalarBroadcasts(reach map[*node]bool) {
 			}
 		}
 	}
+}
+
+// noElementwiseFusion turns off fuseElementwise (tests compare both ways).
+var noElementwiseFusion bool
+
+func sortSlice(nodes []*node, less func(a, b *node) bool) {
+	sort.Slice(nodes, func(i, j int) bool { return less(nodes[i], nodes[j]) })
 }

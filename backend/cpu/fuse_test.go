@@ -1,0 +1,39 @@
+package cpu_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cct-dev/cct/backend/cpu"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+)
+
+// TestElementwiseFusion compares chains of elementwise ops (with shared operands, scalars and a ReLU
+// gradient) evaluated with and without fusion, and checks that fusion happened.
+func TestElementwiseFusion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	x, y := randTensor(rng, 3, 37, 41), randTensor(rng, 3, 37, 41)
+	fn := func(in []*Node) []*Node {
+		a, b := in[0], in[1]
+		chain := Add(Mul(Exp(Neg(Abs(a))), b), MulScalar(Sub(a, b), 0.5))
+		shared := Div(Mul(a, a), AddScalar(Sqrt(Abs(b)), 1))
+		relu := activations.Relu(a)
+		grad := Gradient(ReduceAllSum(Mul(relu, b)), a)[0]
+		return []*Node{chain, shared, Tanh(Logistic(Max(a, b))), grad, Pow(Abs(a), MulScalar(b, 0.1))}
+	}
+	b := newBackend(t)
+	before := cpu.FusedElementwiseCount()
+	got := run(t, b, fn, x, y)
+	if cpu.FusedElementwiseCount() == before {
+		t.Fatal("no fusion happened")
+	}
+	cpu.SetElementwiseFusion(false)
+	defer cpu.SetElementwiseFusion(true)
+	want := run(t, newBackend(t), fn, x, y)
+	for i := range got {
+		if d := maxRelDiff(got[i], want[i]); !(d < 1e-14) {
+			t.Errorf("output %d differs by %g", i, d)
+		}
+	}
+}
