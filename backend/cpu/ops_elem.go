@@ -48,7 +48,8 @@ func unsupported(n *node, dt dtypes.DType) error {
 	return errors.Errorf("cpu backend: operation %s not implemented for dtype %s", n.op, dt)
 }
 
-// outputFor returns owned input 0 when it can hold the output, else a new buffer.
+// outputFor returns the first candidate input that is owned and has the output's shape (setting its
+// ins entry to nil, so callers must read inputs through their own references), else a new buffer.
 func outputFor(b *Backend, shape shapes.Shape, ins []*Buffer, owned []bool, candidates ...int) *Buffer {
 	for _, i := range candidates {
 		if owned[i] && ins[i] != nil && ins[i].shape.Equal(shape) {
@@ -672,7 +673,10 @@ func binaryBool(op backends.OpType, out *Buffer, x, y []bool, ba, bb bcast) bool
 func execWhere(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	cond := ins[0].flat.([]bool)
 	condScalar := len(cond) == 1 && n.shape.Size() != 1
+	// The output may reuse an operand's buffer (elementwise, so safe): read the operands first.
+	tf, ff := ins[1].flat, ins[2].flat
 	out := outputFor(b, n.shape, ins, owned, 1, 2)
+	ins = []*Buffer{nil, {flat: tf}, {flat: ff}}
 	ok := false
 	switch o := out.flat.(type) {
 	case []float32:
@@ -732,7 +736,10 @@ func whereT[T any](o []T, cond []bool, condScalar bool, t, f []T) bool {
 }
 
 func execClamp(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+	// The output may reuse the operand's buffer: keep references to the inputs first.
+	lo, x, hi := ins[0].flat, ins[1].flat, ins[2].flat
 	out := outputFor(b, n.shape, ins, owned, 1)
+	ins = []*Buffer{{flat: lo}, {flat: x}, {flat: hi}}
 	ok := false
 	switch o := out.flat.(type) {
 	case []float32:

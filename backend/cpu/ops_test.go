@@ -43,7 +43,10 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 		}, []*tensors.Tensor{a}},
 		{"compare-where-clamp", func(x []*Node) []*Node {
 			c := GreaterThan(x[0], x[1])
+			// Intermediate operands may be overwritten in place by Where and Clamp.
 			return []*Node{ConvertDType(c, dtypes.Float64), Where(c, x[0], x[1]),
+				Where(c, AddScalar(x[0], 1), MulScalar(x[1], 2)), Where(c, x[0], MulScalar(x[1], 2)),
+				Clamp(Scalar(x[0].Graph(), dtypes.Float64, -0.5), AddScalar(x[0], 0.1), Scalar(x[0].Graph(), dtypes.Float64, 0.5)),
 				ConvertDType(LessOrEqual(x[0], x[1]), dtypes.Float64), ConvertDType(Equal(x[0], x[0]), dtypes.Float64),
 				Clamp(Scalar(x[0].Graph(), dtypes.Float64, -0.5), x[0], Scalar(x[0].Graph(), dtypes.Float64, 0.5)), ConvertDType(ConvertDType(MulScalar(x[0], 10), dtypes.Int32), dtypes.Float64)}
 		}, []*tensors.Tensor{a, BroadcastTensor(t, bcast, a)}},
