@@ -92,6 +92,14 @@ func TestGradients(t *testing.T) {
 		}, []*tensors.Tensor{img, ker}},
 		{"conv-valid-dilated", func(x []*Node) *Node { return Convolve(x[0], x[1]).NoPadding().Dilations(2).Done() },
 			[]*tensors.Tensor{randTensor(rng, 1, 7, 6, 2), ker}},
+		{"conv1x1-stride2", func(x []*Node) *Node { return Convolve(x[0], x[1]).NoPadding().Strides(2).Done() },
+			[]*tensors.Tensor{randTensor(rng, 2, 6, 6, 3), randTensor(rng, 1, 1, 3, 2)}},
+		{"conv3x3-stride2-pad1-even", func(x []*Node) *Node {
+			return Convolve(x[0], x[1]).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Strides(2).Done()
+		}, []*tensors.Tensor{randTensor(rng, 2, 6, 6, 2), ker}},
+		{"maxpool-stl-stem", func(x []*Node) *Node {
+			return MaxPool(x[0]).Window(2).Strides(2).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
+		}, []*tensors.Tensor{img}},
 		{"maxpool", func(x []*Node) *Node { return MaxPool(x[0]).Window(2).Done() }, []*tensors.Tensor{img}},
 		{"maxpool-overlap-pad", func(x []*Node) *Node { return MaxPool(x[0]).Window(3).Strides(2).PadSame().Done() },
 			[]*tensors.Tensor{img}},
