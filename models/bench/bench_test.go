@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 
+	"github.com/cct-dev/cct/backend/cpu"
 	"github.com/cct-dev/cct/models"
 )
 
@@ -83,4 +84,34 @@ func BenchmarkLinearStep(b *testing.B) {
 	}
 	b.ReportMetric(res.MedianMs, "ms/step")
 	b.ReportMetric(res.ImagesPerSec, "images/s")
+}
+
+// TestRunConvNetsOnCPUBackend runs a few training steps of the convolutional models on the project's
+// CPU backend (GoMLX's pure-Go backend cannot differentiate convolutions) and checks that the loss on
+// the fixed batch goes down.
+func TestRunConvNetsOnCPUBackend(t *testing.T) {
+	be, err := cpu.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		model   string
+		h, w, c int
+		batch   int
+	}{
+		{"vgg4", 28, 28, 1, 4},
+		{"vgg4", 32, 32, 3, 4},
+		{"resnet18", 32, 32, 3, 2},
+	}
+	for _, c := range cases {
+		opts := Options{Model: c.model, Config: models.Config{Clusters: 6, Height: c.h, Width: c.w, Channels: c.c},
+			Batch: c.batch, Steps: 3, Warmup: 1, LearningRate: 1e-3, Seed: 2}
+		res, err := Run(be, opts)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.model, opts.Config, err)
+		}
+		if !(res.LastLoss < res.FirstLoss) {
+			t.Errorf("%s %s: loss did not decrease: %g → %g", c.model, opts.Config, res.FirstLoss, res.LastLoss)
+		}
+	}
 }
