@@ -15,7 +15,8 @@
 // other CPUs. Name reports which one is active ("openblas (<library>)" or "go").
 //
 // Threading: OpenBLAS runs its own worker threads, GOMAXPROCS of them by default (SetThreads changes
-// it). Calls into OpenBLAS are serialised by a mutex, so Sgemm and Dgemm are safe to call from several
+// it). Unless OPENBLAS_THREAD_TIMEOUT is already set, it is set to 4 before the library is loaded, so
+// that idle OpenBLAS threads sleep instead of spinning while Go code runs between products. Calls into OpenBLAS are serialised by a mutex, so Sgemm and Dgemm are safe to call from several
 // goroutines; each call then uses all the configured threads. The pure-Go path splits each product over
 // Threads() goroutines and needs no lock.
 //

@@ -3,6 +3,7 @@ package blas
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 
@@ -47,6 +48,12 @@ func loadOpenBLAS() (ob *openBLAS, err error) {
 			ob, err = nil, fmt.Errorf("blas: binding OpenBLAS: %v", r)
 		}
 	}()
+	// Idle OpenBLAS threads spin for about 2^28 cycles after each call by default, taking the cores
+	// from the Go goroutines that run between products (im2col, element-wise ops). Unless the user
+	// chose otherwise, make them sleep at once; the library reads this when it is loaded.
+	if _, ok := os.LookupEnv("OPENBLAS_THREAD_TIMEOUT"); !ok {
+		os.Setenv("OPENBLAS_THREAD_TIMEOUT", "4")
+	}
 	var errs []error
 	for _, name := range openBLASNames {
 		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/cct-dev/cct/backend/blas"
 )
@@ -24,10 +25,13 @@ func rand32(r *rand.Rand, n int) []float32 {
 	return v
 }
 
-func reportConv(b *testing.B, flops float64) {
+// reportConv reports wall-clock ms and GFLOP/s per operation, and the process CPU time per operation
+// (cpu-ms, all threads): on a shared machine wall time depends on the other load, CPU time much less.
+func reportConv(b *testing.B, flops float64, cpu time.Duration) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(sec*1e3, "ms")
+	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms")
 }
 
 // BenchmarkVGG4Conv measures forward, input-gradient and filter-gradient convolutions of the VGG4
@@ -55,10 +59,11 @@ func BenchmarkVGG4Conv(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
 				op.f()
 				b.ResetTimer()
+				c0 := cpuTime()
 				for i := 0; i < b.N; i++ {
 					op.f()
 				}
-				reportConv(b, p.FLOPs())
+				reportConv(b, p.FLOPs(), cpuTime()-c0)
 			})
 		}
 	}
@@ -78,6 +83,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 		flops += 3 * p.FLOPs()
 	}
 	b.Run(blas.Name(), func(b *testing.B) {
+		c0 := cpuTime()
 		for i := 0; i < b.N; i++ {
 			for l, p := range layers {
 				Conv2D(p, bs[l].x, bs[l].w, bs[l].y)
@@ -85,7 +91,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 				Conv2DBackwardFilter(p, bs[l].x, bs[l].y, bs[l].dw)
 			}
 		}
-		reportConv(b, flops)
+		reportConv(b, flops, cpuTime()-c0)
 	})
 }
 
