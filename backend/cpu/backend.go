@@ -13,6 +13,7 @@ package cpu
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 
@@ -27,6 +28,13 @@ const Name = "cpu"
 
 func init() {
 	backends.Register(Name, func(config string) (backends.Backend, error) { return New(config) })
+	// OpenBLAS worker threads busy-wait for about 2^28 cycles after each product by default, which
+	// on a machine with few cores takes CPU time from the Go code that runs between products. Make
+	// them sleep after 2^4 cycles unless the user chose otherwise. OpenBLAS reads this when it is
+	// loaded, which package blas does on first use, after this runs.
+	if _, set := os.LookupEnv("OPENBLAS_THREAD_TIMEOUT"); !set {
+		_ = os.Setenv("OPENBLAS_THREAD_TIMEOUT", "4")
+	}
 }
 
 // Backend implements backends.Backend for the CPU.
