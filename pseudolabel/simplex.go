@@ -2,6 +2,7 @@ package pseudolabel
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -10,29 +11,45 @@ import (
 // s = v sorted in descending order and t_i = (Σ_{j≤i} s_j − 1)/i, t̂ is the first t_i with
 // t_i ≥ s_{i+1} (i = 1..K−1), or t_K when there is none, and Π_Δ(v) = max(v − t̂, 0).
 //
-// buf is scratch space of length ≥ len(v); dst may alias v. It panics on mismatched lengths.
+// Entries that cannot be in the support (v_j ≤ max(max v − 1, (Σv − 1)/K)) are dropped before
+// sorting; the result is unchanged. buf is scratch space of length ≥ len(v); dst may alias v. It panics on mismatched lengths.
 func ProjectSimplex(dst, v, buf []float64) {
 	k := len(v)
 	if len(dst) != k || len(buf) < k || k == 0 {
 		panic(fmt.Sprintf("pseudolabel: ProjectSimplex lengths dst=%d v=%d buf=%d", len(dst), k, len(buf)))
 	}
-	s := buf[:k]
-	copy(s, v)
-	slices.Sort(s) // ascending: s[k-1] is the largest
-	var cum float64
-	t := 0.0
-	found := false
-	for i := 1; i < k; i++ {
-		cum += s[k-i]
-		ti := (cum - 1) / float64(i)
-		if ti >= s[k-i-1] {
-			t, found = ti, true
-			break
+	// t̂ ≥ max(v) − 1 and t̂ ≥ (Σv − 1)/K, because Σ_j max(v_j − t, 0) ≥ 1 at both; entries at
+	// or below that bound are 0 in Π_Δ(v) and never decide t̂, so only the others are sorted.
+	var total float64
+	vmax := math.Inf(-1)
+	for _, x := range v {
+		total += x
+		vmax = max(vmax, x)
+	}
+	bound := max(vmax-1, (total-1)/float64(k))
+	s := buf[:0]
+	for _, x := range v {
+		if x > bound {
+			s = append(s, x)
 		}
 	}
-	if !found {
-		cum += s[0]
-		t = (cum - 1) / float64(k)
+	t := bound
+	if m := len(s); m > 0 {
+		slices.Sort(s) // ascending: s[m-1] is the largest
+		var cum float64
+		found := false
+		for i := 1; i < m; i++ {
+			cum += s[m-i]
+			ti := (cum - 1) / float64(i)
+			if ti >= s[m-i-1] {
+				t, found = ti, true
+				break
+			}
+		}
+		if !found {
+			cum += s[0]
+			t = (cum - 1) / float64(m)
+		}
 	}
 	for j, x := range v {
 		dst[j] = max(x-t, 0)

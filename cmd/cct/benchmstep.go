@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/cct-dev/cct/pseudolabel"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newBenchMStepCmd) }
+
+func newBenchMStepCmd() *cobra.Command {
+	var (
+		opt    pseudolabel.BenchOptions
+		seed   int64
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench-mstep",
+		Short: "Time EM against projected gradient descent on loss (11) (the paper's Table 1)",
+		Long: `bench-mstep runs the Table-1 protocol: for each K, σ is the softmax of standard Gaussian logits
+(N×K, from --seed), every method starts at y = σ and minimises loss (11) with fairness weight
+--lambda until the relative decrease of the loss falls below --tol (or --max-iters). PGD runs
+once per step size in --steps. It prints one row per method and K (iterations, wall seconds,
+seconds per iteration, process CPU seconds, final loss) and, per K, the wall time EM needs to
+reach the lowest final loss of the PGD runs against that PGD run's time. CPU seconds divided by
+the thread count estimate the time on idle cores when the machine is busy with other work.`,
+		Example: `  cct bench-mstep
+  cct bench-mstep --k 10,100 --n 5000 --steps 100,1000,10000
+  cct bench-mstep --k 1000 --threads 2 --json > table1.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !(opt.Lambda > 0) {
+				return fmt.Errorf("flag --lambda: %v, want > 0", opt.Lambda)
+			}
+			if !(opt.Tol > 0) {
+				return fmt.Errorf("flag --tol: %v, want > 0", opt.Tol)
+			}
+			if seed < 0 {
+				return fmt.Errorf("flag --seed: %d, want ≥ 0", seed)
+			}
+			opt.Seed = uint64(seed)
+			w := cmd.OutOrStdout()
+			if !asJSON {
+				fmt.Fprintf(w, "N=%d lambda=%g tol=%g max-iters=%d threads=%d seed=%d\n", opt.N, opt.Lambda, opt.Tol, opt.MaxIters, opt.Threads, seed)
+				fmt.Fprintf(w, "%6s  %-12s %7s %10s %10s %12s %14s  %s\n", "K", "method", "iters", "seconds", "ms/iter", "cpu-seconds", "final loss", "converged")
+			}
+			rep, err := pseudolabel.BenchTable1(opt, func(r pseudolabel.BenchRow) {
+				if asJSON {
+					return
+				}
+				name := "EM"
+				if r.Method == "PGD" {
+					name = fmt.Sprintf("PGD(%g)", r.Step)
+				}
+				fmt.Fprintf(w, "%6d  %-12s %7d %10.3f %10.3f %12.3f %14.8f  %v\n", r.K, name, r.Iters, r.Seconds, 1e3*r.PerIter, r.CPUSeconds, r.FinalLoss, r.Converged)
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(jsonReport(rep))
+			}
+			fmt.Fprintf(w, "\nTime for EM to reach the lowest PGD final loss:\n")
+			fmt.Fprintf(w, "%6s  %13s %14s %12s %9s %11s %9s\n", "K", "best PGD step", "target loss", "PGD seconds", "EM iters", "EM seconds", "speed-up")
+			for _, s := range rep.Speedups {
+				if !s.Reached {
+					fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9s %11s %9s\n", s.K, s.BestStep, s.Target, s.PGDSeconds, "-", "-", "not reached")
+					continue
+				}
+				fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9d %11.3f %8.1fx\n", s.K, s.BestStep, s.Target, s.PGDSeconds, s.EMIters, s.EMSeconds, s.Speedup)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&opt.N, "n", 10000, "number of points N")
+	f.IntSliceVar(&opt.Ks, "k", []int{10, 100, 1000}, "cluster counts K (comma-separated)")
+	f.Float64Var(&opt.Lambda, "lambda", 1.3, "fairness weight λ of loss (11)")
+	f.Float64Var(&opt.Tol, "tol", 1e-5, "stop when the relative decrease of the loss falls below this")
+	f.IntVar(&opt.MaxIters, "max-iters", 1000, "iteration cap per run")
+	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes (comma-separated)")
+	f.Int64Var(&seed, "seed", 1, "seed of the Gaussian logits")
+	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS)")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// jsonReport replaces NaN speed-ups (not reached) by null so that the report encodes.
+func jsonReport(rep pseudolabel.BenchReport) any {
+	type speedup struct {
+		pseudolabel.BenchSpeedup
+		Speedup *float64
+	}
+	sp := make([]speedup, len(rep.Speedups))
+	for i, s := range rep.Speedups {
+		sp[i].BenchSpeedup = s
+		if !math.IsNaN(s.Speedup) {
+			v := s.Speedup
+			sp[i].Speedup = &v
+		}
+	}
+	return map[string]any{"options": rep.Options, "rows": rep.Rows, "speedups": sp}
+}

@@ -1,0 +1,181 @@
+package pseudolabel
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// BenchOptions configures BenchTable1. Zero values take the defaults noted.
+type BenchOptions struct {
+	N        int       // points; default 10000
+	Ks       []int     // cluster counts; default 10, 100, 1000
+	Lambda   float64   // fairness weight of loss (11); 0 means 1.3
+	Tol      float64   // relative-decrease stop rule; 0 means 1e-5
+	MaxIters int       // iteration cap per run; default 1000
+	Steps    []float64 // PGD step sizes; default DefaultBenchSteps
+	Seed     uint64    // seed of the Gaussian logits of σ
+	Threads  int       // goroutines; 0 means GOMAXPROCS
+}
+
+// DefaultBenchSteps are the PGD step sizes of BenchTable1, a decade apart; the largest still
+// converges on the default problems (σ = softmax of standard Gaussian logits, N = 10,000,
+// λ = 1.3, K = 10, 100, 1000), and a step ten times larger does not (see the package tests).
+var DefaultBenchSteps = []float64{1e2, 1e3, 1e4}
+
+// BenchRow is one method's run at one K.
+type BenchRow struct {
+	K          int
+	Method     string  // "EM" or "PGD"
+	Step       float64 // PGD step size (0 for EM)
+	Iters      int
+	Seconds    float64 // wall time of the run
+	CPUSeconds float64 // process CPU time of the run (all threads)
+	PerIter    float64 // Seconds / Iters
+	Loss0      float64
+	FinalLoss  float64
+	Converged  bool // the stop rule ended the run before the cap, without a loss increase
+}
+
+// BenchSpeedup compares, at one K, the time EM needs to reach the best PGD run's final loss
+// with that PGD run's total time.
+type BenchSpeedup struct {
+	K              int
+	Target         float64 // lowest final loss over the PGD runs
+	BestStep       float64 // the step size of that run
+	PGDSeconds     float64 // its wall time
+	EMIters        int     // first EM iteration whose loss is ≤ Target (0 if never within MaxIters)
+	EMSeconds      float64 // wall time EM took to get there
+	Reached        bool
+	Speedup        float64 // PGDSeconds / EMSeconds (NaN when not reached)
+	EMFinalLoss    float64 // final loss of the EM row (stop rule Tol)
+	RelGapAtFinish float64 // (EMFinalLoss − Target)/|Target|; negative when EM ends lower
+}
+
+// BenchReport is the outcome of BenchTable1.
+type BenchReport struct {
+	Options  BenchOptions // with defaults filled in
+	Rows     []BenchRow
+	Speedups []BenchSpeedup
+}
+
+func (o *BenchOptions) fill() error {
+	if o.N == 0 {
+		o.N = 10000
+	}
+	if len(o.Ks) == 0 {
+		o.Ks = []int{10, 100, 1000}
+	}
+	if o.Lambda == 0 {
+		o.Lambda = 1.3
+	}
+	if o.Tol == 0 {
+		o.Tol = 1e-5
+	}
+	if o.MaxIters == 0 {
+		o.MaxIters = 1000
+	}
+	if len(o.Steps) == 0 {
+		o.Steps = append([]float64(nil), DefaultBenchSteps...)
+	}
+	if o.N < 1 {
+		return fmt.Errorf("n = %d, want ≥ 1", o.N)
+	}
+	for _, k := range o.Ks {
+		if k < 2 {
+			return fmt.Errorf("k = %d, want ≥ 2", k)
+		}
+		if o.N*k > 1<<31 {
+			return fmt.Errorf("n×k = %d×%d is too large", o.N, k)
+		}
+	}
+	for _, s := range o.Steps {
+		if !(s > 0) || math.IsInf(s, 1) {
+			return fmt.Errorf("step %v, want a finite value > 0", s)
+		}
+	}
+	if err := checkScalar("lambda", o.Lambda); err != nil {
+		return err
+	}
+	if !(o.Tol >= 0) {
+		return fmt.Errorf("tol = %v, want ≥ 0", o.Tol)
+	}
+	if o.MaxIters < 1 {
+		return fmt.Errorf("max-iters = %d, want ≥ 1", o.MaxIters)
+	}
+	return nil
+}
+
+// BenchTable1 runs the Table-1 protocol: for each K, σ = softmax of standard Gaussian logits
+// (seeded), the same start y = σ, loss (11) with λ, and the same stop rule for EM and for PGD
+// at each step size; then the time EM needs to reach the best PGD final loss. progress, if
+// not nil, is called after each run.
+func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error) {
+	if err := opt.fill(); err != nil {
+		return BenchReport{}, err
+	}
+	rep := BenchReport{Options: opt}
+	for _, k := range opt.Ks {
+		sigma := RandomSigma(opt.N, k, opt.Seed+uint64(k))
+		row := func(method string, step float64, res Result, wall, cpu time.Duration) BenchRow {
+			r := BenchRow{K: k, Method: method, Step: step, Iters: res.Iters, Seconds: wall.Seconds(),
+				CPUSeconds: cpu.Seconds(), Loss0: res.Loss0, FinalLoss: res.FinalLoss(), Converged: res.Converged}
+			if res.Iters > 0 {
+				r.PerIter = r.Seconds / float64(res.Iters)
+			}
+			rep.Rows = append(rep.Rows, r)
+			if progress != nil {
+				progress(r)
+			}
+			return r
+		}
+		best := BenchRow{FinalLoss: math.Inf(1)}
+		for _, step := range opt.Steps {
+			c0, t0 := ProcessCPUTime(), time.Now()
+			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: step,
+				Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
+			if err != nil {
+				return BenchReport{}, err
+			}
+			r := row("PGD", step, res, time.Since(t0), ProcessCPUTime()-c0)
+			if r.FinalLoss < best.FinalLoss {
+				best = r
+			}
+		}
+		c0, t0 := ProcessCPUTime(), time.Now()
+		em, err := EM(sigma, opt.N, k, EMOptions{Lambda: opt.Lambda, Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
+		if err != nil {
+			return BenchReport{}, err
+		}
+		emRow := row("EM", 0, em, time.Since(t0), ProcessCPUTime()-c0)
+		sp := BenchSpeedup{K: k, Target: best.FinalLoss, BestStep: best.Step, PGDSeconds: best.Seconds,
+			EMFinalLoss: emRow.FinalLoss, Speedup: math.NaN()}
+		sp.RelGapAtFinish = (emRow.FinalLoss - best.FinalLoss) / math.Abs(best.FinalLoss)
+		it, at := firstBelow(em, best.FinalLoss)
+		if it == 0 {
+			// EM stopped (its own rule) above the target: run on without the rule.
+			long, err := EM(sigma, opt.N, k, EMOptions{Lambda: opt.Lambda, MaxIters: opt.MaxIters, Threads: opt.Threads})
+			if err != nil {
+				return BenchReport{}, err
+			}
+			it, at = firstBelow(long, best.FinalLoss)
+		}
+		if it > 0 {
+			sp.Reached, sp.EMIters, sp.EMSeconds = true, it, at.Seconds()
+			sp.Speedup = sp.PGDSeconds / sp.EMSeconds
+		}
+		rep.Speedups = append(rep.Speedups, sp)
+	}
+	return rep, nil
+}
+
+// firstBelow returns the first iteration (1-based) whose loss is ≤ target and the wall time
+// to its end, or 0 when there is none.
+func firstBelow(res Result, target float64) (int, time.Duration) {
+	for i, l := range res.Losses {
+		if l <= target {
+			return i + 1, res.Elapsed[i]
+		}
+	}
+	return 0, 0
+}
