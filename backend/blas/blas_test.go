@@ -180,6 +180,29 @@ func TestMicroKernel(t *testing.T) {
 					t.Fatalf("float32 kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, c[i], want[i])
 				}
 			}
+			// Unpacked A with row stride lda = kc+3.
+			lda := kc + 3
+			au := randSlice[float32](r, (mr-1)*lda+kc)
+			cu := randSlice[float32](r, (mr-1)*ldc+16)
+			wantu := append([]float32(nil), cu...)
+			microKernelUGo(kc, au, lda, b, wantu, ldc)
+			microKernelU(kc, au, lda, b, cu, ldc)
+			for i := range cu {
+				if math.Abs(float64(cu[i]-wantu[i])) > 1e-5*float64(kc) {
+					t.Fatalf("float32 unpacked kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cu[i], wantu[i])
+				}
+			}
+			aud := randSlice[float64](r, (mr-1)*lda+kc)
+			bud := randSlice[float64](r, kc*8)
+			cud := randSlice[float64](r, (mr-1)*ldc+8)
+			wantud := append([]float64(nil), cud...)
+			microKernelUGo(kc, aud, lda, bud, wantud, ldc)
+			microKernelU(kc, aud, lda, bud, cud, ldc)
+			for i := range cud {
+				if math.Abs(cud[i]-wantud[i]) > 1e-13*float64(kc) {
+					t.Fatalf("float64 unpacked kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cud[i], wantud[i])
+				}
+			}
 			ad, bd := randSlice[float64](r, kc*mr), randSlice[float64](r, kc*8)
 			cd := randSlice[float64](r, (mr-1)*ldc+8)
 			wantd := append([]float64(nil), cd...)

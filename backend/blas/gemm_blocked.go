@@ -7,8 +7,8 @@ import "sync"
 // alpha·op(A) are packed into mr-high strips and every mr×nr tile of C gets one micro-kernel call.
 // They are variables so that tests can exercise the edges with small blocks.
 var (
-	blkMC = 192 // multiple of mr; A block = 288 KiB of float32 at kc = 384, in L2
-	blkKC = 384 // B strip of kc×16 float32 = 24 KiB, in L1
+	blkMC = 240 // multiple of mr; A block = 480 KiB at kc = 512 float32 or 256 float64, in L2
+	blkKC = 512 // float32 depth (half of it for float64): a kc×nr B strip is 32 KiB, in L1
 	blkNC = 3072
 )
 
@@ -38,6 +38,21 @@ func microKernelGo[T Float](kc int, a, b []T, c []T, ldc int) {
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nr; j++ {
 			c[i*ldc+j] += acc[i*nr+j]
+		}
+	}
+}
+
+// microKernelUGo is the portable unpacked micro-kernel: C[i][j] += Σ_p a[i·lda+p]·b[p·nr+j].
+func microKernelUGo[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
+	nr := nrOf[T]()
+	for i := 0; i < mr; i++ {
+		ar := a[i*lda : i*lda+kc]
+		for j := 0; j < nr; j++ {
+			var s T
+			for p, av := range ar {
+				s += av * b[p*nr+j]
+			}
+			c[i*ldc+j] += s
 		}
 	}
 }
@@ -115,6 +130,10 @@ func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda 
 // gemmSerial computes C += alpha·op(A)·op(B) on one goroutine.
 func gemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
 	nr := nrOf[T]()
+	blkKC := blkKC
+	if nr == 8 {
+		blkKC = max(1, blkKC/2)
+	}
 	kcMax, mcMax := min(blkKC, k), min(blkMC, (m+mr-1)/mr*mr)
 	ncMax := min(blkNC, (n+nr-1)/nr*nr)
 	ap := getPack[T](mcMax * kcMax)
@@ -131,21 +150,44 @@ func gemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda i
 			for ic := 0; ic < m; ic += blkMC {
 				mc := min(blkMC, m-ic)
 				mStrips := (mc + mr - 1) / mr
-				packA(transA, a, lda, ic, mc, pc, kc, alpha, ap)
+				// A is read in place when it is row-major and unscaled; only a last partial strip
+				// of rows is packed (to strip 0 of ap).
+				inPlace := !transA && alpha == 1
+				if !inPlace {
+					packA(transA, a, lda, ic, mc, pc, kc, alpha, ap)
+				} else if mc%mr != 0 {
+					packA(transA, a, lda, ic+mc/mr*mr, mc%mr, pc, kc, alpha, ap)
+				}
 				for js := 0; js < nStrips; js++ {
 					bs := bp[js*kc*nr : (js+1)*kc*nr]
 					j := jc + js*nr
 					nw := min(nr, n-j)
 					for is := 0; is < mStrips; is++ {
-						as := ap[is*kc*mr : (is+1)*kc*mr]
 						i := ic + is*mr
 						mh := min(mr, m-i)
-						if mh == mr && nw == nr {
-							microKernel(kc, as, bs, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc)
-							continue
+						var as []T
+						switch {
+						case inPlace && mh == mr:
+							ar := a[i*lda+pc : (i+mr-1)*lda+pc+kc]
+							if nw == nr {
+								microKernelU(kc, ar, lda, bs, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc)
+								continue
+							}
+							clear(tmp[:mr*nr])
+							microKernelU(kc, ar, lda, bs, tmp[:mr*nr], nr)
+						case inPlace:
+							as = ap[:kc*mr]
+						default:
+							as = ap[is*kc*mr : (is+1)*kc*mr]
 						}
-						clear(tmp[:mr*nr])
-						microKernel(kc, as, bs, tmp[:mr*nr], nr)
+						if as != nil {
+							if mh == mr && nw == nr {
+								microKernel(kc, as, bs, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc)
+								continue
+							}
+							clear(tmp[:mr*nr])
+							microKernel(kc, as, bs, tmp[:mr*nr], nr)
+						}
 						for ii := 0; ii < mh; ii++ {
 							row := c[(i+ii)*ldc+j : (i+ii)*ldc+j+nw]
 							for jj := range row {

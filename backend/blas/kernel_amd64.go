@@ -11,6 +11,12 @@ func sgemmKernel6x16(k int, a, b, c *float32, ldc int)
 //go:noescape
 func dgemmKernel6x8(k int, a, b, c *float64, ldc int)
 
+//go:noescape
+func sgemmKernel6x16U(k int, a *float32, lda int, b, c *float32, ldc int)
+
+//go:noescape
+func dgemmKernel6x8U(k int, a *float64, lda int, b, c *float64, ldc int)
+
 // hasFMA reports whether the CPU and OS support AVX2 and FMA3.
 var hasFMA = func() bool {
 	maxID, _, _, _ := cpuid(0, 0)
@@ -39,5 +45,17 @@ func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
 		sgemmKernel6x16(kc, (*float32)(unsafe.Pointer(&a[0])), (*float32)(unsafe.Pointer(&b[0])), (*float32)(unsafe.Pointer(&c[0])), ldc)
 	default:
 		dgemmKernel6x8(kc, (*float64)(unsafe.Pointer(&a[0])), (*float64)(unsafe.Pointer(&b[0])), (*float64)(unsafe.Pointer(&c[0])), ldc)
+	}
+}
+
+// microKernelU is microKernel with A read in place: row i of the 6×kc block starts at a[i·lda].
+func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
+	nr := nrOf[T]()
+	_, _, _ = a[(mr-1)*lda+kc-1], b[kc*nr-1], c[(mr-1)*ldc+nr-1] // the assembly reads and writes these
+	switch any(T(0)).(type) {
+	case float32:
+		sgemmKernel6x16U(kc, (*float32)(unsafe.Pointer(&a[0])), lda, (*float32)(unsafe.Pointer(&b[0])), (*float32)(unsafe.Pointer(&c[0])), ldc)
+	default:
+		dgemmKernel6x8U(kc, (*float64)(unsafe.Pointer(&a[0])), lda, (*float64)(unsafe.Pointer(&b[0])), (*float64)(unsafe.Pointer(&c[0])), ldc)
 	}
 }

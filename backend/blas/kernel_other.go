@@ -7,3 +7,7 @@ var hasFMA = false
 func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
 	microKernelGo(kc, a, b, c, ldc)
 }
+
+func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
+	microKernelUGo(kc, a, lda, b, c, ldc)
+}
