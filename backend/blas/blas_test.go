@@ -88,6 +88,11 @@ func gemmCases() []gemmCase {
 		{2000, 40, 4, 0, 1, 0, 1, 0},
 		{40, 2000, 4, 1, 0, 0, 1, 1},
 		{700, 9, 50, 0, 0, 0, 1, 0},
+		// Few rows or columns, long enough to be split over goroutines.
+		{3000, 1, 40, 2, 1, 3, 1.5, 0.5},
+		{2000, 3, 50, 0, 0, 0, 1, 0},
+		{1, 3000, 40, 1, 2, 0, -1, 1},
+		{2, 1500, 60, 0, 0, 0, 1, 0},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 12; i++ {

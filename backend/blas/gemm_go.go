@@ -6,7 +6,8 @@ import (
 )
 
 // goImpl is the pure-Go path: the blocked GEMM with AVX2/FMA assembly micro-kernels on amd64 CPUs
-// that have them, gonum's Sgemm/Dgemm otherwise and for products with fewer than 3 rows or 4 columns.
+// that have them, gonum's Sgemm/Dgemm on other CPUs, and dot products and axpys for products with
+// fewer than 3 rows or 4 columns.
 type goImpl struct{}
 
 func (goImpl) name() string     { return "go" }
@@ -19,12 +20,16 @@ func gtrans(t bool) gblas.Transpose {
 	return gblas.NoTrans
 }
 
-// useBlocked reports whether the blocked kernel suits an m×n product: its 6×16 (6×8) tiles waste
-// most of their work on products with very few rows or columns, which gonum handles as dot products.
-func useBlocked(m, n int) bool { return hasFMA && m >= 3 && n >= 4 }
+// useSmall reports whether an m×n product has so few rows or columns that the 6×16 (6×8) tiles of the
+// blocked kernel would be mostly padding.
+func useSmall(m, n int) bool { return m < 3 || n < 4 }
 
 func (goImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if useBlocked(m, n) {
+	if useSmall(m, n) {
+		smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if hasFMA {
 		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -32,7 +37,11 @@ func (goImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 }
 
 func (goImpl) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if useBlocked(m, n) {
+	if useSmall(m, n) {
+		smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if hasFMA {
 		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
