@@ -86,7 +86,6 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 	}
 	grads := ctx.BuildTrainableVariablesGradientsGraph(loss)
 	step := optimizers.IncrementGlobalStepGraph(ctx, g, dtypes.Float64)
-	state := ctx.InAbsPath(context.RootScope + Scope).Checked(false).WithInitializer(initializers.Zero)
 	for i, v := range vars {
 		w := v.ValueGraph(g)
 		dt := w.DType()
@@ -95,7 +94,8 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 			grad = Add(grad, MulScalar(w, o.opt.WeightDecay))
 		}
 		lr := o.lrFor(v.Scope())
-		stateCtx := state.In(strings.TrimPrefix(v.Scope(), context.ScopeSeparator))
+		// The state of variable /a/b/w lives in /optim/a/b.
+		stateCtx := ctx.InAbsPath(context.RootScope + Scope + v.Scope()).Checked(false).WithInitializer(initializers.Zero)
 		var delta *Node
 		switch o.opt.Name {
 		case "sgd":

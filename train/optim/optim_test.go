@@ -64,7 +64,7 @@ func TestOptimizerMatchesReference(t *testing.T) {
 		ctx := context.New()
 		vars := map[string]*context.Variable{}
 		for name, w := range w0 {
-			vars[name] = ctx.In(name).VariableWithValue("w", append([]float64(nil), w...))
+			vars[name] = ctx.In("model").In(name).In("layer").VariableWithValue("w", append([]float64(nil), w...))
 		}
 		exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, g *Graph) *Node {
 			cst := Const(g, c)
