@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // opFusedElementwise is the internal op type of a tree of float elementwise ops evaluated in one pass.
@@ -38,11 +40,43 @@ type fusedStep struct {
 
 type fusedProgram struct {
 	steps []fusedStep // the last step is the result
+	views []leafView  // leaves read through an absorbed BroadcastInDim
 }
 
-// fuseElementwise merges trees of float elementwise ops over the same shape, whose inner nodes have a
-// single user, into one opFusedElementwise node evaluated block by block, so that intermediate
-// results never reach memory. Operands are either of the output's shape or single values.
+// leafView says that leaf is broadcast into the output with BroadcastInDim axes (leaf axis i is
+// output axis axes[i]).
+type leafView struct {
+	leaf int
+	axes []int
+}
+
+// Comparison and selection ops also accepted inside fused programs; comparisons produce 0/1 values.
+var fusableCompare = map[backends.OpType]bool{
+	backends.OpTypeEqual: true, backends.OpTypeNotEqual: true, backends.OpTypeGreaterThan: true,
+	backends.OpTypeGreaterOrEqual: true, backends.OpTypeLessThan: true, backends.OpTypeLessOrEqual: true,
+	backends.OpTypeEqualTotalOrder: true, backends.OpTypeNotEqualTotalOrder: true,
+	backends.OpTypeGreaterThanTotalOrder: true, backends.OpTypeGreaterOrEqualTotalOrder: true,
+	backends.OpTypeLessThanTotalOrder: true, backends.OpTypeLessOrEqualTotalOrder: true,
+}
+
+// broadcastsTo reports whether s has the rank of out and each dimension equal to out's or 1.
+func broadcastsTo(s, out shapes.Shape) bool {
+	if s.Rank() != out.Rank() {
+		return false
+	}
+	for a, d := range s.Dimensions {
+		if d != 1 && d != out.Dimensions[a] {
+			return false
+		}
+	}
+	return true
+}
+
+// fuseElementwise merges trees of elementwise ops producing one float tensor (arithmetic, unary
+// functions, comparisons and Where), whose inner nodes have a single user, into one
+// opFusedElementwise node evaluated block by block, so that intermediate results never reach memory.
+// Operands (leaves) may have the output's shape, be single values, be bool tensors, or broadcast
+// against the output (including through an absorbed BroadcastInDim), which is then read in place.
 func fuseElementwise(reach map[*node]bool, outs []*node) {
 	uses := map[*node]int{}
 	for n := range reach {
@@ -53,16 +87,30 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 	for _, o := range outs {
 		uses[o] += 2
 	}
+	okOperand := func(in, n *node, dt dtypes.DType) bool {
+		return in.shape.DType == dt && (in.shape.Size() == 1 || broadcastsTo(in.shape, n.shape))
+	}
 	candidate := func(n *node) bool {
-		if _, ok := fusableOps[n.op]; !ok || !n.shape.DType.IsFloat() || n.shape.Size() < 1024 {
+		if n.shape.Size() < 1024 {
 			return false
 		}
-		for _, in := range n.inputs {
-			if in.shape.DType != n.shape.DType || (in.shape.Size() != 1 && !in.shape.Equal(n.shape)) {
-				return false
+		if _, ok := fusableOps[n.op]; ok && n.shape.DType.IsFloat() {
+			for _, in := range n.inputs {
+				if !okOperand(in, n, n.shape.DType) {
+					return false
+				}
 			}
+			return true
 		}
-		return true
+		if fusableCompare[n.op] && len(n.inputs) == 2 && n.inputs[0].shape.DType.IsFloat() {
+			dt := n.inputs[0].shape.DType
+			return okOperand(n.inputs[0], n, dt) && okOperand(n.inputs[1], n, dt)
+		}
+		if n.op == backends.OpTypeWhere && n.shape.DType.IsFloat() {
+			return okOperand(n.inputs[0], n, dtypes.Bool) && okOperand(n.inputs[1], n, n.shape.DType) &&
+				okOperand(n.inputs[2], n, n.shape.DType)
+		}
+		return false
 	}
 	nodes := make([]*node, 0, len(reach))
 	for n := range reach {
@@ -72,30 +120,42 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 	sortNodesDesc(nodes)
 	absorbed := map[*node]bool{}
 	for _, root := range nodes {
-		if absorbed[root] || !candidate(root) {
+		if absorbed[root] || !candidate(root) || !root.shape.DType.IsFloat() {
 			continue
 		}
 		var prog fusedProgram
 		var leaves []*node
 		leafIndex := map[*node]int{}
 		count := 0
+		leaf := func(in *node) int {
+			k, ok := leafIndex[in]
+			if !ok {
+				k = len(leaves)
+				leafIndex[in] = k
+				leaves = append(leaves, in)
+			}
+			return -k - 1
+		}
 		var build func(n *node) int
 		build = func(n *node) int {
 			args := make([]int, len(n.inputs))
 			for i, in := range n.inputs {
-				if in != root && uses[in] == 1 && candidate(in) && in.shape.Equal(root.shape) {
+				single := in != root && uses[in] == 1
+				switch {
+				case single && candidate(in) && sameDims(in.shape, root.shape):
 					absorbed[in] = true
 					count++
 					args[i] = build(in)
-					continue
+				case single && in.op == backends.OpTypeBroadcastInDim && sameDims(in.shape, root.shape) &&
+					in.shape.DType.IsFloat():
+					// Read the broadcast operand in place.
+					absorbed[in] = true
+					count++
+					args[i] = leaf(in.inputs[0])
+					prog.views = append(prog.views, leafView{leaf: -args[i] - 1, axes: in.params.([]int)})
+				default:
+					args[i] = leaf(in)
 				}
-				k, ok := leafIndex[in]
-				if !ok {
-					k = len(leaves)
-					leafIndex[in] = k
-					leaves = append(leaves, in)
-				}
-				args[i] = -k - 1
 			}
 			prog.steps = append(prog.steps, fusedStep{op: n.op, args: args})
 			return len(prog.steps) - 1
@@ -111,6 +171,18 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 	}
 }
 
+func sameDims(a, b shapes.Shape) bool {
+	if a.Rank() != b.Rank() {
+		return false
+	}
+	for i, d := range a.Dimensions {
+		if d != b.Dimensions[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func sortNodesDesc(nodes []*node) {
 	sortSlice(nodes, func(a, b *node) bool { return a.id > b.id })
 }
@@ -119,6 +191,10 @@ const fuseBlock = 1024
 
 func execFusedElementwise(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	prog := n.params.(fusedProgram)
+	leafShapes := make([]shapes.Shape, len(ins))
+	for i, in := range ins {
+		leafShapes[i] = in.shape
+	}
 	cands := make([]int, 0, len(ins))
 	for i := range ins {
 		cands = append(cands, i)
@@ -136,28 +212,140 @@ func execFusedElementwise(b *Backend, n *node, ins []*Buffer, owned []bool) (*Bu
 	}
 	switch o := out.flat.(type) {
 	case []float32:
-		runFused(prog, o, leaves)
+		runFused(prog, n.shape, o, leaves, leafShapes)
 	case []float64:
-		runFused(prog, o, leaves)
+		runFused(prog, n.shape, o, leaves, leafShapes)
 	default:
 		return nil, unsupported(n, n.shape.DType)
 	}
 	return out, nil
 }
 
-func runFused[T floatT](prog fusedProgram, out []T, leavesAny []any) {
-	leaves := make([][]T, len(leavesAny))
-	for i, l := range leavesAny {
-		leaves[i] = l.([]T)
+// leafReader yields the values of one leaf for a block of output positions.
+type leafReader[T floatT] struct {
+	full    []T    // leaf with the output's size
+	scalar  bool   // single value (in full[0])
+	bools   []bool // bool leaf, read as 0/1
+	src     []T    // broadcast leaf: source values
+	strides []int  // broadcast leaf: source stride per output axis (0 where broadcast)
+}
+
+func newLeafReader[T floatT](flat any, shape, out shapes.Shape, view *leafView) leafReader[T] {
+	var r leafReader[T]
+	if bs, ok := flat.([]bool); ok {
+		r.bools = bs
+		r.scalar = len(bs) == 1
+		return r
 	}
+	f := flat.([]T)
+	switch {
+	case len(f) == 1:
+		r.full, r.scalar = f, true
+	case view != nil:
+		st := rowMajorStrides(shape.Dimensions)
+		r.src, r.strides = f, make([]int, out.Rank())
+		for i, a := range view.axes {
+			if shape.Dimensions[i] != 1 {
+				r.strides[a] = st[i]
+			}
+		}
+	case shape.Size() == out.Size():
+		r.full = f
+	default: // same rank, size-1 axes broadcast
+		st := rowMajorStrides(shape.Dimensions)
+		r.src, r.strides = f, make([]int, out.Rank())
+		for a, d := range shape.Dimensions {
+			if d != 1 {
+				r.strides[a] = st[a]
+			}
+		}
+	}
+	return r
+}
+
+// read returns the leaf's values at output positions [s, e) (or the single value if scalar), using
+// buf as scratch when needed.
+func (r *leafReader[T]) read(s, e int, dims []int, buf []T) ([]T, bool) {
+	switch {
+	case r.bools != nil:
+		if r.scalar {
+			buf[0] = 0
+			if r.bools[0] {
+				buf[0] = 1
+			}
+			return buf[:1], true
+		}
+		o := buf[:e-s]
+		for i, v := range r.bools[s:e] {
+			o[i] = 0
+			if v {
+				o[i] = 1
+			}
+		}
+		return o, false
+	case r.scalar:
+		return r.full, true
+	case r.full != nil:
+		return r.full[s:e], false
+	}
+	// Broadcast view: walk the output indices of [s, e) with an odometer.
+	rank := len(dims)
+	idx := make([]int, rank)
+	rem, off := s, 0
+	for a := rank - 1; a >= 0; a-- {
+		idx[a] = rem % dims[a]
+		rem /= dims[a]
+		off += idx[a] * r.strides[a]
+	}
+	o := buf[:e-s]
+	last := rank - 1
+	inner, st := dims[last], r.strides[last]
+	for i := 0; i < len(o); {
+		// Run along the last axis.
+		n := min(inner-idx[last], len(o)-i)
+		if st == 0 {
+			v := r.src[off]
+			for k := 0; k < n; k++ {
+				o[i+k] = v
+			}
+		} else {
+			copy(o[i:i+n], r.src[off:off+n])
+		}
+		i += n
+		off += n * st
+		idx[last] += n
+		for a := last; a > 0 && idx[a] == dims[a]; a-- {
+			off -= dims[a] * r.strides[a]
+			idx[a] = 0
+			idx[a-1]++
+			off += r.strides[a-1]
+		}
+	}
+	return o, false
+}
+
+func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leavesAny []any, leafShapes []shapes.Shape) {
+	readers := make([]leafReader[T], len(leavesAny))
+	viewOf := map[int]*leafView{}
+	for i := range prog.views {
+		viewOf[prog.views[i].leaf] = &prog.views[i]
+	}
+	for i, l := range leavesAny {
+		readers[i] = newLeafReader[T](l, leafShapes[i], outShape, viewOf[i])
+	}
+	dims := outShape.Dimensions
 	total := len(out)
 	parallelFor((total+fuseBlock-1)/fuseBlock, max(1, elemGrain/fuseBlock), func(lo, hi int) {
 		scratch := make([][]T, len(prog.steps))
 		for i := range scratch {
 			scratch[i] = make([]T, fuseBlock)
 		}
-		ops := make([][]T, 2)
-		scal := make([]bool, 2)
+		leafBuf := make([][]T, len(readers))
+		for i := range leafBuf {
+			leafBuf[i] = make([]T, fuseBlock)
+		}
+		ops := make([][]T, 3)
+		scal := make([]bool, 3)
 		for blk := lo; blk < hi; blk++ {
 			s, e := blk*fuseBlock, min((blk+1)*fuseBlock, total)
 			m := e - s
@@ -165,28 +353,91 @@ func runFused[T floatT](prog fusedProgram, out []T, leavesAny []any) {
 				for j, a := range st.args {
 					if a >= 0 {
 						ops[j], scal[j] = scratch[a][:m], false
-					} else if l := leaves[-a-1]; len(l) == 1 {
-						ops[j], scal[j] = l, true
 					} else {
-						ops[j], scal[j] = l[s:e], false
+						k := -a - 1
+						ops[j], scal[j] = readers[k].read(s, e, dims, leafBuf[k])
 					}
 				}
 				dst := scratch[si][:m]
 				if si == len(prog.steps)-1 {
 					dst = out[s:e]
 				}
-				if len(st.args) == 1 {
+				switch {
+				case st.op == backends.OpTypeWhere:
+					whereBlock(dst, ops[0], ops[1], ops[2], scal[0], scal[1], scal[2])
+				case fusableCompare[st.op]:
+					compareBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
+				case len(st.args) == 1:
 					if scal[0] {
 						fillT(dst, evalUnary(st.op, ops[0][0]))
 					} else {
 						unaryBlock(st.op, dst, ops[0])
 					}
-				} else {
+				default:
 					binaryBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
 				}
 			}
 		}
 	})
+}
+
+func at[T any](v []T, scalar bool, i int) T {
+	if scalar {
+		return v[0]
+	}
+	return v[i]
+}
+
+// whereBlock writes o = c ≠ 0 ? t : f.
+func whereBlock[T floatT](o, c, t, f []T, cs, ts, fs bool) {
+	if !cs && !ts && !fs {
+		c, t, f = c[:len(o)], t[:len(o)], f[:len(o)]
+		for i := range o {
+			// Both operands are read, and the selection is a conditional move.
+			v := f[i]
+			if c[i] != 0 {
+				v = t[i]
+			}
+			o[i] = v
+		}
+		return
+	}
+	for i := range o {
+		if at(c, cs, i) != 0 {
+			o[i] = at(t, ts, i)
+		} else {
+			o[i] = at(f, fs, i)
+		}
+	}
+}
+
+// compareBlock writes o = 1 where the comparison holds, else 0.
+func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
+	b2f := func(b bool) T {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	for i := range o {
+		a, c := at(x, xs, i), at(y, ys, i)
+		var r bool
+		switch op {
+		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+			r = a == c
+		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+			r = a != c
+		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+			r = a > c
+		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+			r = a >= c
+		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+			r = a < c
+		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+			r = a <= c
+		}
+		o[i] = b2f(r)
+	}
 }
 
 func evalUnary[T floatT](op backends.OpType, v T) T {

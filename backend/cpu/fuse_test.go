@@ -20,7 +20,19 @@ func TestElementwiseFusion(t *testing.T) {
 		shared := Div(Mul(a, a), AddScalar(Sqrt(Abs(b)), 1))
 		relu := activations.Relu(a)
 		grad := Gradient(ReduceAllSum(Mul(relu, b)), a)[0]
-		return []*Node{chain, shared, Tanh(Logistic(Max(a, b))), grad, Pow(Abs(a), MulScalar(b, 0.1))}
+		// ReLU written with Where, and a 2×2 max-pool written as reshape + ReduceMax, with gradients
+		// (comparisons, Where, broadcast operands).
+		reluW := Where(GreaterThan(a, ScalarZero(a.Graph(), a.DType())), a, ZerosLike(a))
+		sq := Slice(reluW, AxisRange(), AxisRange(0, 36), AxisRange(0, 40))
+		pooled := ReduceMax(Reshape(sq, 3, 18, 2, 20, 2), 2, 4)
+		poolGrad := Gradient(ReduceAllSum(Mul(pooled, pooled)), a)[0]
+		rowMax := ReduceAndKeep(a, ReduceMax, 2)
+		cmp := GreaterOrEqual(a, b) // used twice: becomes a bool leaf
+		sel := Add(Where(cmp, Sub(a, rowMax), b), Where(cmp, b, a))
+		bcast := Mul(BroadcastToDims(Reshape(ReduceSum(b, 0, 2), 1, 37, 1), 3, 37, 41), Exp(a))
+		return []*Node{chain, shared, Tanh(Logistic(Max(a, b))), grad, Pow(Abs(a), MulScalar(b, 0.1)),
+			poolGrad, sel, bcast, Where(LessThan(a, MulScalar(b, 0.5)), a, Neg(b)),
+			Mul(ConvertDType(Equal(Floor(MulScalar(a, 2)), Floor(MulScalar(b, 2))), a.DType()), b)}
 	}
 	b := newBackend(t)
 	before := cpu.FusedElementwiseCount()

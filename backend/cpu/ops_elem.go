@@ -446,28 +446,53 @@ func execBinary(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 }
 
 func compare[T numberT](op backends.OpType, o []bool, x, y []T, ba, bb bcast, shape shapes.Shape) bool {
-	var cmp func(a, b T) bool
 	switch op {
-	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-		cmp = func(a, b T) bool { return a == b }
-	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-		cmp = func(a, b T) bool { return a != b }
-	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-		cmp = func(a, b T) bool { return a >= b }
-	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-		cmp = func(a, b T) bool { return a > b }
-	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-		cmp = func(a, b T) bool { return a <= b }
-	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-		cmp = func(a, b T) bool { return a < b }
+	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder, backends.OpTypeNotEqual,
+		backends.OpTypeNotEqualTotalOrder, backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder,
+		backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder, backends.OpTypeLessOrEqual,
+		backends.OpTypeLessOrEqualTotalOrder, backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 	default:
 		return false
 	}
 	forEachRow(shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		for k := 0; k < n; k++ {
-			o[oo+k] = cmp(x[ia], y[ib])
-			ia += sa
-			ib += sb
+		// One loop per op, so that the comparison compiles to a flag-setting instruction.
+		switch op {
+		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] == y[ib]
+				ia += sa
+				ib += sb
+			}
+		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] != y[ib]
+				ia += sa
+				ib += sb
+			}
+		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] >= y[ib]
+				ia += sa
+				ib += sb
+			}
+		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] > y[ib]
+				ia += sa
+				ib += sb
+			}
+		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] <= y[ib]
+				ia += sa
+				ib += sb
+			}
+		default:
+			for k := 0; k < n; k++ {
+				o[oo+k] = x[ia] < y[ib]
+				ia += sa
+				ib += sb
+			}
 		}
 	})
 	return true
@@ -680,8 +705,16 @@ func execWhere(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error
 	ok := false
 	switch o := out.flat.(type) {
 	case []float32:
+		if !condScalar {
+			whereFloat32(o, cond, ins[1].flat.([]float32), ins[2].flat.([]float32))
+			return out, nil
+		}
 		ok = whereT(o, cond, condScalar, ins[1].flat.([]float32), ins[2].flat.([]float32))
 	case []float64:
+		if !condScalar {
+			whereFloat64(o, cond, ins[1].flat.([]float64), ins[2].flat.([]float64))
+			return out, nil
+		}
 		ok = whereT(o, cond, condScalar, ins[1].flat.([]float64), ins[2].flat.([]float64))
 	case []int32:
 		ok = whereT(o, cond, condScalar, ins[1].flat.([]int32), ins[2].flat.([]int32))
@@ -909,4 +942,47 @@ func signFloat[T floatT](o, x []T) {
 			}
 		}
 	}
+}
+
+// whereFloat32 writes o[i] = cond[i] ? t[i] : f[i] (t and f of length 1 broadcast) by bit masks,
+// without data-dependent branches.
+func whereFloat32(o []float32, cond []bool, t, f []float32) {
+	tS, fS := len(t) == 1 && len(o) != 1, len(f) == 1 && len(o) != 1
+	parallelFor(len(o), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var m uint32
+			if cond[i] {
+				m = ^uint32(0)
+			}
+			tv, fv := t[0], f[0]
+			if !tS {
+				tv = t[i]
+			}
+			if !fS {
+				fv = f[i]
+			}
+			o[i] = math.Float32frombits(math.Float32bits(tv)&m | math.Float32bits(fv)&^m)
+		}
+	})
+}
+
+// whereFloat64 is whereFloat32 for float64.
+func whereFloat64(o []float64, cond []bool, t, f []float64) {
+	tS, fS := len(t) == 1 && len(o) != 1, len(f) == 1 && len(o) != 1
+	parallelFor(len(o), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var m uint64
+			if cond[i] {
+				m = ^uint64(0)
+			}
+			tv, fv := t[0], f[0]
+			if !tS {
+				tv = t[i]
+			}
+			if !fS {
+				fv = f[i]
+			}
+			o[i] = math.Float64frombits(math.Float64bits(tv)&m | math.Float64bits(fv)&^m)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -451,45 +452,93 @@ func reduceT[T numberT](op backends.OpType, o, x []T, dims, ost []int) bool {
 		return true
 	}
 	rows := len(x) / inner
-	idx := make([]int, rank)
 	innerSt := ost[rank-1]
-	for row := 0; row < rows; row++ {
-		oo := 0
-		for a := 0; a < rank-1; a++ {
-			oo += idx[a] * ost[a]
-		}
-		xs := x[row*inner : (row+1)*inner]
-		if innerSt == 0 {
-			acc := o[oo]
-			if op == backends.OpTypeReduceSum {
-				for _, v := range xs {
-					acc += v
-				}
-			} else {
-				for _, v := range xs {
-					acc = f(acc, v)
-				}
-			}
-			o[oo] = acc
-		} else {
-			os := o[oo : oo+inner]
-			if op == backends.OpTypeReduceSum {
-				for k, v := range xs {
-					os[k] += v
-				}
-			} else {
-				for k, v := range xs {
-					os[k] = f(os[k], v)
-				}
-			}
-		}
+	run := func(lo, hi int, o []T) { // rows [lo, hi), accumulated into o
+		idx := make([]int, rank)
+		r := lo
 		for a := rank - 2; a >= 0; a-- {
-			idx[a]++
-			if idx[a] < dims[a] {
-				break
-			}
-			idx[a] = 0
+			idx[a] = r % dims[a]
+			r /= dims[a]
 		}
+		for row := lo; row < hi; row++ {
+			oo := 0
+			for a := 0; a < rank-1; a++ {
+				oo += idx[a] * ost[a]
+			}
+			xs := x[row*inner : (row+1)*inner]
+			if innerSt == 0 {
+				acc := o[oo]
+				switch op {
+				case backends.OpTypeReduceSum:
+					for _, v := range xs {
+						acc += v
+					}
+				case backends.OpTypeReduceMax:
+					for _, v := range xs {
+						acc = max(acc, v)
+					}
+				case backends.OpTypeReduceMin:
+					for _, v := range xs {
+						acc = min(acc, v)
+					}
+				default:
+					for _, v := range xs {
+						acc = f(acc, v)
+					}
+				}
+				o[oo] = acc
+			} else {
+				os := o[oo : oo+inner]
+				switch op {
+				case backends.OpTypeReduceSum:
+					for k, v := range xs {
+						os[k] += v
+					}
+				case backends.OpTypeReduceMax:
+					for k, v := range xs {
+						os[k] = max(os[k], v)
+					}
+				case backends.OpTypeReduceMin:
+					for k, v := range xs {
+						os[k] = min(os[k], v)
+					}
+				default:
+					for k, v := range xs {
+						os[k] = f(os[k], v)
+					}
+				}
+			}
+			for a := rank - 2; a >= 0; a-- {
+				idx[a]++
+				if idx[a] < dims[a] {
+					break
+				}
+				idx[a] = 0
+			}
+		}
+	}
+	switch {
+	case rank >= 2 && ost[0] != 0 && dims[0] > 1:
+		// Rows with different indices on a kept leading axis write disjoint outputs: split over axis 0.
+		perLead := rows / dims[0]
+		parallelFor(dims[0], max(1, elemGrain/max(1, perLead*inner)), func(lo, hi int) { run(lo*perLead, hi*perLead, o) })
+	case len(o) <= 1<<16 && len(x) >= 4*elemGrain && op != backends.OpTypeReduceProduct:
+		// Small output: each goroutine reduces a range of rows into its own copy, then merge.
+		var mu sync.Mutex
+		parallelFor(rows, max(1, 2*elemGrain/inner), func(lo, hi int) {
+			part := make([]T, len(o))
+			for i := range part {
+				part[i] = init
+			}
+			run(lo, hi, part)
+			mu.Lock()
+			for i, v := range part {
+				o[i] = f(o[i], v)
+			}
+			mu.Unlock()
+		})
+	default:
+		run(0, rows, o)
 	}
 	return true
 }

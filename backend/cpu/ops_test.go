@@ -63,6 +63,12 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 			return []*Node{ReduceSum(v, 0), ReduceSum(v, 1, 2), ReduceAllSum(v), ReduceMax(v, 1), ReduceMin(v, 0, 2),
 				ReduceMultiply(v, 2), ConvertDType(ArgMax(v, 1), dtypes.Float64), ConvertDType(ArgMin(v, 2), dtypes.Float64)}
 		}, []*tensors.Tensor{a}},
+		{"reduce-large", func(x []*Node) []*Node {
+			// Large enough for the parallel paths: per-goroutine partial outputs (leading axis
+			// reduced) and disjoint output ranges (leading axis kept).
+			v := x[0]
+			return []*Node{ReduceSum(v, 0, 1), ReduceMax(v, 0), ReduceMin(v, 0, 2), ReduceSum(v, 1, 2), ReduceMax(v, 2)}
+		}, []*tensors.Tensor{randTensor(rng, 300, 20, 30)}},
 		{"shape", func(x []*Node) []*Node {
 			v := x[0]
 			return []*Node{TransposeAllAxes(v, 2, 0, 1), Reshape(v, 6, 4), BroadcastToDims(x[1], 2, 3, 4),
