@@ -327,9 +327,18 @@ func OpProfile() map[string]time.Duration {
 
 func recordOpTime(n *node, d time.Duration) {
 	name := opName(n.op)
-	if n.op == backends.OpTypeConvGeneral || n.op == backends.OpTypeDotGeneral || n.op == opFusedDot ||
-		n.op == opConvBackFilter || n.op == opConvBackInput {
+	switch n.op {
+	case backends.OpTypeConvGeneral, backends.OpTypeDotGeneral, opFusedDot, opConvBackFilter, opConvBackInput:
 		name += fmt.Sprintf("%v", n.shape.Dimensions)
+	case backends.OpTypeReduceSum, backends.OpTypeReduceMax:
+		name += fmt.Sprintf("%v->%v", n.inputs[0].shape.Dimensions, n.shape.Dimensions)
+	case opFusedElementwise:
+		p := n.params.(fusedProgram)
+		ops := ""
+		for _, st := range p.steps {
+			ops += opName(st.op)[:3]
+		}
+		name += fmt.Sprintf("%v:%s", n.shape.Dimensions, ops)
 	}
 	opProfileMu.Lock()
 	opTimes[name] += d

@@ -184,13 +184,38 @@ func fuseDots(reach map[*node]bool, outs []*node) {
 		if m.op != backends.OpTypeMul || uses[m] != 1 {
 			continue
 		}
-		if p, ok := planFusedDot(m.inputs[0].shape, m.inputs[1].shape, m.shape, r.params.([]int)); ok {
+		a, as := unbroadcast(m.inputs[0])
+		c, cs := unbroadcast(m.inputs[1])
+		if p, ok := planFusedDot(as, cs, m.shape, r.params.([]int)); ok {
 			fusedDots.Add(1)
 			r.op = opFusedDot
-			r.inputs = []*node{m.inputs[0], m.inputs[1]}
+			r.inputs = []*node{a, c}
 			r.params = p
 		}
 	}
+}
+
+// unbroadcast looks through a BroadcastInDim that keeps the operand's axis order: it returns the
+// operand and its shape at the broadcast's rank, with size 1 on the broadcast axes (same data).
+func unbroadcast(x *node) (*node, shapes.Shape) {
+	if x.op != backends.OpTypeBroadcastInDim {
+		return x, x.shape
+	}
+	axes := x.params.([]int)
+	for i := 1; i < len(axes); i++ {
+		if axes[i] <= axes[i-1] {
+			return x, x.shape
+		}
+	}
+	in := x.inputs[0]
+	dims := make([]int, x.shape.Rank())
+	for i := range dims {
+		dims[i] = 1
+	}
+	for i, a := range axes {
+		dims[a] = in.shape.Dimensions[i]
+	}
+	return in, shapes.Make(in.shape.DType, dims...)
 }
 
 func planFusedDot(as, bs, ms shapes.Shape, redAxes []int) (fusedDotParams, bool) {

@@ -84,11 +84,15 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 				Einsum("bij,bik->jk", x[2], x[2])}
 		}, []*tensors.Tensor{m1, m2, bt1, bt2}},
 		{"mul-reduce-fused", func(x []*Node) []*Node {
-			// Each broadcast product has a single user, so all three are rewritten; the last one
-			// (no broadcasting) is not.
+			// Each broadcast product has a single user, so all are rewritten except the one without
+			// broadcasting.
+			// An explicitly broadcast operand (BroadcastInDim) is looked through as well.
+			vb := BroadcastToDims(x[4], 6, 7, 8)
 			return []*Node{ReduceSum(Mul(x[0], x[1]), 3), ReduceSum(Mul(x[1], x[0]), 0, 3),
-				ReduceSum(Mul(x[2], x[3]), 0), ReduceSum(Mul(x[0], x[0]), 1)}
-		}, []*tensors.Tensor{randTensor(rng, 2, 3, 1, 4), randTensor(rng, 2, 1, 5, 4), randTensor(rng, 4, 1, 3), randTensor(rng, 4, 5, 1)}},
+				ReduceSum(Mul(x[2], x[3]), 0), ReduceSum(Mul(x[0], x[0]), 1),
+				ReduceSum(Mul(vb, x[5]), 2), ReduceSum(Mul(vb, x[6]), 0)}
+		}, []*tensors.Tensor{randTensor(rng, 2, 3, 1, 4), randTensor(rng, 2, 1, 5, 4), randTensor(rng, 4, 1, 3),
+			randTensor(rng, 4, 5, 1), randTensor(rng, 6, 1, 8), randTensor(rng, 1, 7, 8), randTensor(rng, 6, 7, 1)}},
 		{"pool", func(x []*Node) []*Node {
 			return []*Node{MaxPool(x[0]).Window(2).Done(), MeanPool(x[0]).Window(3).Strides(2).Done(),
 				MaxPool(x[0]).Window(3).Strides(2).PadSame().Done(), SumPool(x[0]).Window(2).Strides(1).Done(),
@@ -108,8 +112,8 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 			}
 		})
 	}
-	if n := cpu.FusedDotCount() - fusedBefore; n != 3 {
-		t.Errorf("%d ReduceSum(Mul) rewritten as products, want 3", n)
+	if n := cpu.FusedDotCount() - fusedBefore; n != 5 {
+		t.Errorf("%d ReduceSum(Mul) rewritten as products, want 5", n)
 	}
 }
 
