@@ -231,21 +231,34 @@ func packB[T Float](transB bool, b []T, ldb, pc, kc, jc, nc, nr int, dst []T) {
 // packA packs alpha times rows ic..ic+mc and columns pc..pc+kc of op(A) into strips of mr rows:
 // dst[s·kc·mr + p·mr + i] = alpha·op(A)[ic+s·mr+i][pc+p], zero beyond row mc.
 func packA[T Float](transA bool, a []T, lda, ic, mc, pc, kc int, alpha T, dst []T) {
+	if transA {
+		// op(A)[i][p] = a[p·lda+i]: read each stored row p sequentially and deal it to the strips.
+		full := mc / mr
+		for p := 0; p < kc; p++ {
+			src := a[(pc+p)*lda+ic : (pc+p)*lda+ic+mc]
+			for s := 0; s < full; s++ {
+				q := dst[s*kc*mr+p*mr : s*kc*mr+p*mr+6 : s*kc*mr+p*mr+6]
+				v := src[s*mr : s*mr+6 : s*mr+6]
+				if alpha == 1 {
+					q[0], q[1], q[2], q[3], q[4], q[5] = v[0], v[1], v[2], v[3], v[4], v[5]
+				} else {
+					q[0], q[1], q[2], q[3], q[4], q[5] = alpha*v[0], alpha*v[1], alpha*v[2], alpha*v[3], alpha*v[4], alpha*v[5]
+				}
+			}
+			if h := mc - full*mr; h > 0 {
+				q := dst[full*kc*mr+p*mr : full*kc*mr+p*mr+mr]
+				for i, v := range src[full*mr:] {
+					q[i] = alpha * v
+				}
+				clear(q[h:])
+			}
+		}
+		return
+	}
 	for s := 0; s*mr < mc; s++ {
 		d := dst[s*kc*mr : (s+1)*kc*mr]
 		i0 := ic + s*mr
 		h := min(mr, mc-s*mr)
-		if transA {
-			for p := 0; p < kc; p++ {
-				row := d[p*mr : p*mr+mr]
-				src := a[(pc+p)*lda+i0 : (pc+p)*lda+i0+h]
-				for i, v := range src {
-					row[i] = alpha * v
-				}
-				clear(row[h:])
-			}
-			continue
-		}
 		if h == mr {
 			packA6(a[i0*lda+pc:], lda, kc, alpha, d)
 			continue
