@@ -115,10 +115,12 @@ func BenchmarkVGG4Pool(b *testing.B) {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.hw, s.hw, s.c, op.name), func(b *testing.B) {
 				op.f()
 				b.ResetTimer()
+				c0 := cpuTime()
 				for i := 0; i < b.N; i++ {
 					op.f()
 				}
 				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms")
+				b.ReportMetric((cpuTime()-c0).Seconds()*1e3/float64(b.N), "cpu-ms")
 			})
 		}
 	}

@@ -26,10 +26,9 @@ func MaxPool2D[T Float](p PoolParams, x, y []T) {
 				for h := h0; h < h1; h++ {
 					for w := w0; w < w1; w++ {
 						in := x[((n*p.H+h)*p.W+w)*C : ((n*p.H+h)*p.W+w+1)*C]
+						out := out[:len(in)]
 						for c, v := range in {
-							if v > out[c] || v != v {
-								out[c] = v
-							}
+							out[c] = max(out[c], v) // NaN if either is NaN
 						}
 					}
 				}
@@ -63,10 +62,15 @@ func MaxPool2DBackward[T Float](p PoolParams, x, dy, dx []T) {
 					for h := h0; h < h1; h++ {
 						for w := w0; w < w1; w++ {
 							base := ((n*p.H+h)*p.W + w) * C
-							for c, v := range x[base : base+C] {
-								if arg[c] < 0 || v > best[c] || (v != v && best[c] == best[c]) {
-									best[c], arg[c] = v, base+c
-								}
+							src := x[base : base+C]
+							best, arg := best[:len(src)], arg[:len(src)]
+							for c, v := range src {
+								// Branch-free: take v when it beats the best so far, or when it is
+								// the first NaN (best starts at −∞ with arg −1).
+								b := best[c]
+								take := b2i(v > b) | (b2i(v != v) & b2i(b == b)) | b2i(arg[c] < 0)
+								arg[c] += (base + c - arg[c]) * take
+								best[c] = max(b, v)
 							}
 						}
 					}
@@ -156,4 +160,13 @@ func AvgPool2DBackward[T Float](p PoolParams, dy, dx []T) {
 			}
 		}
 	})
+}
+
+// b2i is 1 for true and 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }
