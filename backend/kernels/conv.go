@@ -217,8 +217,31 @@ func col2imGather[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 // Conv2D computes y = conv(x, w) as defined by ConvParams; x is N×H×W×C, w is KH×KW×C×O and y,
 // overwritten, is N×OutH×OutW×O. Per tile of images and kernel rows i0 ≤ i < i1 it forms the im2col
 // matrix and adds col·w[i0:i1] to y with one matrix product.
+//
+// With input dilation and unit strides (the form in which autodiff expresses the input gradient of a
+// strided convolution) most of the im2col matrix would be zeros; such a convolution is computed as
+// the input gradient of the corresponding strided convolution instead (see transposedConv).
 func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	p = p.mustValidate(len(x), len(w), len(y), "x", "w", "y")
+	if (p.InDilH > 1 || p.InDilW > 1) && p.StrideH == 1 && p.StrideW == 1 && p.N > 0 && p.OutH() > 0 && p.OutW() > 0 {
+		q := transposedConv(p)
+		w0 := getBuf[T](len(w))
+		defer putBuf(w0)
+		// w0[i,j,c0,o0] = w[KH−1−i, KW−1−j, o0, c0], with c0 the channels of y and o0 those of x.
+		for i := 0; i < p.KH; i++ {
+			for j := 0; j < p.KW; j++ {
+				src := w[((p.KH-1-i)*p.KW+p.KW-1-j)*p.C*p.O:]
+				dst := w0[(i*p.KW+j)*p.O*p.C:]
+				for o0 := 0; o0 < p.C; o0++ {
+					for c0 := 0; c0 < p.O; c0++ {
+						dst[c0*p.C+o0] = src[o0*p.O+c0]
+					}
+				}
+			}
+		}
+		Conv2DBackwardInput(q, x, w0[:len(w)], y)
+		return
+	}
 	g := newConvGeom(p)
 	rowsPer := g.oh * g.ow
 	if p.N == 0 || rowsPer == 0 {
@@ -316,6 +339,22 @@ func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 			blas.Gemm(true, false, kk, p.O, nb*rowsPer, 1, col, kk, dyt, p.O, beta, dw[i0*kwco:i1*kwco], p.O)
 		}
 	}
+}
+
+// transposedConv returns the parameters q of the convolution whose input gradient equals the
+// unit-stride, input-dilated convolution p: q maps an OutH(p)×OutW(p)×O(p) image to an
+// H(p)×W(p)×C(p) output with stride InDil(p), the same kernel dilation, and padding chosen so that
+// y[oh] = Σ_i x[ih]·w[i] over oh = ih·InDil + i·KDil − PadTop(p) becomes the scatter of
+// Conv2DBackwardInput with the kernel reversed and its channels swapped.
+func transposedConv(p ConvParams) ConvParams {
+	effH, effW := (p.KH-1)*p.KDilH+1, (p.KW-1)*p.KDilW+1
+	q := ConvParams{N: p.N, H: p.OutH(), W: p.OutW(), C: p.O, KH: p.KH, KW: p.KW, O: p.C,
+		StrideH: p.InDilH, StrideW: p.InDilW, KDilH: p.KDilH, KDilW: p.KDilW, InDilH: 1, InDilW: 1,
+		PadTop: effH - 1 - p.PadTop, PadLeft: effW - 1 - p.PadLeft}
+	// Bottom and right padding make q's output exactly H(p)×W(p): (H−1)·stride + eff = OutH + pads.
+	q.PadBottom = (p.H-1)*p.InDilH + effH - q.H - q.PadTop
+	q.PadRight = (p.W-1)*p.InDilW + effW - q.W - q.PadLeft
+	return q
 }
 
 // String describes the convolution compactly.

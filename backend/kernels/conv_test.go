@@ -100,6 +100,10 @@ func convCases() []ConvParams {
 		{N: 2, H: 5, W: 4, C: 3, KH: 1, KW: 1, O: 2, StrideH: 2, StrideW: 2},                              // strided 1×1
 		{N: 1, H: 3, W: 3, C: 2, KH: 5, KW: 5, O: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},    // window larger than input
 		{N: 4, H: 6, W: 6, C: 2, KH: 6, KW: 6, O: 3},                                                      // 1×1 output
+		// Input dilation with unit strides (computed as a transposed convolution), with kernel
+		// dilation, asymmetric and negative padding.
+		{N: 2, H: 4, W: 3, C: 3, KH: 3, KW: 2, O: 2, InDilH: 2, InDilW: 3, KDilH: 2, PadTop: 3, PadBottom: 0, PadLeft: 1, PadRight: 2},
+		{N: 1, H: 5, W: 4, C: 2, KH: 2, KW: 3, O: 3, InDilH: 3, InDilW: 2, PadTop: -1, PadBottom: 2, PadLeft: 0, PadRight: -2},
 		// Gradient-of-conv shapes as an XLA-style backend would express them through Conv2D.
 		{N: 2, H: 3, W: 3, C: 4, KH: 3, KW: 3, O: 3, InDilH: 2, InDilW: 2, PadTop: 2, PadBottom: 3, PadLeft: 2, PadRight: 3},
 	}
