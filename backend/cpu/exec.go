@@ -328,8 +328,10 @@ func OpProfile() map[string]time.Duration {
 func recordOpTime(n *node, d time.Duration) {
 	name := opName(n.op)
 	switch n.op {
-	case backends.OpTypeConvGeneral, backends.OpTypeDotGeneral, opFusedDot, opConvBackFilter, opConvBackInput:
-		name += fmt.Sprintf("%v", n.shape.Dimensions)
+	default:
+		if n.shape.Ok() {
+			name += fmt.Sprintf("%v", n.shape.Dimensions)
+		}
 	case backends.OpTypeReduceSum, backends.OpTypeReduceMax:
 		name += fmt.Sprintf("%v->%v", n.inputs[0].shape.Dimensions, n.shape.Dimensions)
 	case opFusedElementwise:
