@@ -46,6 +46,10 @@ func MaxPool2DBackward[T Float](p PoolParams, x, dy, dx []T) {
 		panic("kernels: MaxPool2DBackward: len(dx) != len(x)")
 	}
 	OH, OW, C := p.OutH(), p.OutW(), p.C
+	if p.StrideH == p.WinH && p.StrideW == p.WinW && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0 {
+		maxPoolBackwardTiled(p, x, dy, dx)
+		return
+	}
 	img := p.H * p.W * C
 	parallelFor(p.N, func(lo, hi int) {
 		arg := make([]int, C)
@@ -78,6 +82,59 @@ func MaxPool2DBackward[T Float](p PoolParams, x, dy, dx []T) {
 					for c, a := range arg {
 						if a >= 0 {
 							dx[a] += g[c]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// maxPoolBackwardTiled is MaxPool2DBackward for windows that tile the input without overlap or
+// padding: each window's gradient goes to its first maximal (or first NaN) element and the rest of
+// dx, including rows and columns outside every window, is zero. Parallel over rows of windows.
+func maxPoolBackwardTiled[T Float](p PoolParams, x, dy, dx []T) {
+	OH, OW, C := p.OutH(), p.OutW(), p.C
+	rowLen := p.W * C
+	parallelFor(p.N*OH, func(lo, hi int) {
+		m := make([]T, C)
+		taken := make([]int, C)
+		for u := lo; u < hi; u++ {
+			n, oh := u/OH, u%OH
+			h0, h1 := oh*p.WinH, oh*p.WinH+p.WinH
+			if oh == OH-1 {
+				for h := h1; h < p.H; h++ { // rows below the last window
+					clear(dx[(n*p.H+h)*rowLen : (n*p.H+h+1)*rowLen])
+				}
+			}
+			for h := h0; h < h1; h++ { // columns right of the last window
+				clear(dx[(n*p.H+h)*rowLen+OW*p.WinW*C : (n*p.H+h+1)*rowLen])
+			}
+			for ow := 0; ow < OW; ow++ {
+				w0, w1 := ow*p.WinW, ow*p.WinW+p.WinW
+				for c := range m {
+					m[c] = T(math.Inf(-1))
+				}
+				for h := h0; h < h1; h++ {
+					for w := w0; w < w1; w++ {
+						src := x[((n*p.H+h)*p.W+w)*C : ((n*p.H+h)*p.W+w+1)*C]
+						m := m[:len(src)]
+						for c, v := range src {
+							m[c] = max(m[c], v)
+						}
+					}
+				}
+				clear(taken)
+				g := dy[((n*OH+oh)*OW+ow)*C : ((n*OH+oh)*OW+ow+1)*C]
+				for h := h0; h < h1; h++ {
+					for w := w0; w < w1; w++ {
+						base := ((n*p.H+h)*p.W + w) * C
+						src, d := x[base:base+C], dx[base:base+C]
+						m, taken, g := m[:len(src)], taken[:len(src)], g[:len(src)]
+						for c, v := range src {
+							hit := (b2i(v == m[c]) | b2i(v != v)) &^ taken[c]
+							taken[c] |= hit
+							d[c] = g[c] * T(hit)
 						}
 					}
 				}

@@ -71,6 +71,8 @@ func poolCases() []PoolParams {
 		{N: 2, H: 5, W: 5, C: 2, WinH: 3, WinW: 2, PadTop: 0, PadBottom: 2, PadLeft: 1, PadRight: 1, CountIncludePad: true},
 		{N: 3, H: 4, W: 4, C: 1, WinH: 4, WinW: 4}, // global pooling
 		{N: 1, H: 8, W: 8, C: 2, WinH: 2, WinW: 2, StrideH: 2, StrideW: 2, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},
+		{N: 2, H: 7, W: 8, C: 3, WinH: 3, WinW: 2, StrideH: 3, StrideW: 2}, // tiling windows, leftover row
+		{N: 2, H: 6, W: 7, C: 2, WinH: 2, WinW: 3, StrideH: 2, StrideW: 3}, // tiling windows, leftover column
 	}
 }
 
@@ -155,9 +157,19 @@ func TestPoolingGradients(t *testing.T) {
 	}
 }
 
-// TestMaxPoolTiesAndNaN pins the tie rule (first maximum in row-major window order) and NaN handling.
+// TestMaxPoolTiesAndNaN pins the tie rule (first maximum in row-major window order) and NaN handling,
+// for tiling windows (stride = window) and for overlapping ones (stride 1, where the 2×2 input has a
+// single window too).
 func TestMaxPoolTiesAndNaN(t *testing.T) {
-	p := PoolParams{N: 1, H: 2, W: 2, C: 1, WinH: 2, WinW: 2}
+	for _, p := range []PoolParams{
+		{N: 1, H: 2, W: 2, C: 1, WinH: 2, WinW: 2, StrideH: 2, StrideW: 2},
+		{N: 1, H: 2, W: 2, C: 1, WinH: 2, WinW: 2},
+	} {
+		testMaxPoolTiesAndNaN(t, p)
+	}
+}
+
+func testMaxPoolTiesAndNaN(t *testing.T, p PoolParams) {
 	cases := []struct {
 		x      []float64
 		y      float64
@@ -172,11 +184,11 @@ func TestMaxPoolTiesAndNaN(t *testing.T) {
 		MaxPool2D(p, tc.x, y)
 		MaxPool2DBackward(p, tc.x, []float64{5}, dx)
 		if !(y[0] == tc.y || (math.IsNaN(y[0]) && math.IsNaN(tc.y))) {
-			t.Errorf("x=%v: y=%g, want %g", tc.x, y[0], tc.y)
+			t.Errorf("%+v x=%v: y=%g, want %g", p, tc.x, y[0], tc.y)
 		}
 		for i := range dx {
 			if dx[i] != tc.wantDx[i] {
-				t.Errorf("x=%v: dx=%v, want %v", tc.x, dx, tc.wantDx)
+				t.Errorf("%+v x=%v: dx=%v, want %v", p, tc.x, dx, tc.wantDx)
 				break
 			}
 		}
