@@ -10,15 +10,17 @@
 //
 // Two implementations exist. When the OpenBLAS shared library (libopenblas.so.0) can be loaded at run
 // time it is called through cblas_sgemm/cblas_dgemm, without cgo (purego). Otherwise, or when the
-// environment variable CCT_BLAS=go is set, the pure-Go path is used: a packed, cache-blocked GEMM
-// with AVX2/FMA assembly micro-kernels on amd64 CPUs that support them, and gonum's Sgemm/Dgemm on
-// other CPUs. Name reports which one is active ("openblas (<library>)" or "go").
+// environment variable CCT_BLAS=go is set, the pure-Go path is used: a cache-blocked GEMM (Goto's
+// algorithm) with AVX2/FMA assembly micro-kernels on amd64 CPUs that support them, gonum's
+// Sgemm/Dgemm on other CPUs, and dot products for products with very few rows or columns. Name
+// reports which one is active ("openblas (<library>)" or "go").
 //
 // Threading: OpenBLAS runs its own worker threads, GOMAXPROCS of them by default (SetThreads changes
-// it). Unless OPENBLAS_THREAD_TIMEOUT is already set, it is set to 4 before the library is loaded, so
-// that idle OpenBLAS threads sleep instead of spinning while Go code runs between products. Calls into OpenBLAS are serialised by a mutex, so Sgemm and Dgemm are safe to call from several
-// goroutines; each call then uses all the configured threads. The pure-Go path splits each product over
-// Threads() goroutines and needs no lock.
+// the count). Unless OPENBLAS_THREAD_TIMEOUT is already set, it is set to 4 before the library is
+// loaded, so that idle OpenBLAS threads sleep instead of spinning while Go code runs between
+// products. Calls into OpenBLAS are serialised by a mutex, so Sgemm and Dgemm are safe to call from
+// several goroutines; each call then uses all the configured threads. The pure-Go path splits each
+// product over Threads() goroutines and needs no lock.
 //
 // As in reference BLAS, a call with invalid dimensions or slices that are too short panics: these are
 // programming errors, not user input.
