@@ -78,8 +78,8 @@ func putPack[T Float](s []T) {
 	p.Put(&s)
 }
 
-// blockedGemm computes C ← alpha·op(A)·op(B) + beta·C with the packed micro-kernel, split over up to
-// Threads() goroutines along the longer of m and n. Arguments are already checked; k ≥ 1, alpha ≠ 0.
+// blockedGemm computes C ← alpha·op(A)·op(B) + beta·C with the micro-kernels, split over up to
+// Threads() goroutines by rows or columns of C. Arguments are already checked; k ≥ 1, alpha ≠ 0.
 func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	scaleC(m, n, beta, c, ldc)
 	nr := nrOf[T]()
@@ -87,7 +87,12 @@ func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda 
 	if float64(m)*float64(n)*float64(k) < 1<<18 {
 		workers = 1
 	}
+	// Splitting rows makes every goroutine pack all of op(B); splitting columns makes every goroutine
+	// pack all of op(A), which costs nothing when A is read in place.
 	splitRows := m >= n
+	if !transA && alpha == 1 && n >= workers*nr {
+		splitRows = false
+	}
 	units := (n + nr - 1) / nr
 	if splitRows {
 		units = (m + mr - 1) / mr
