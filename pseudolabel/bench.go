@@ -13,21 +13,24 @@ type BenchOptions struct {
 	Lambda   float64   // fairness weight of loss (11); 0 means 1.3
 	Tol      float64   // relative-decrease stop rule; 0 means 1e-5
 	MaxIters int       // iteration cap per run; default 1000
-	Steps    []float64 // PGD step sizes; default DefaultBenchSteps
+	Steps    []float64 // PGD step sizes in units of N/K (η = s·N/K); default DefaultBenchSteps
 	Seed     uint64    // seed of the Gaussian logits of σ
 	Threads  int       // goroutines; 0 means GOMAXPROCS
 }
 
-// DefaultBenchSteps are the PGD step sizes of BenchTable1, a decade apart; the largest still
-// converges on the default problems (σ = softmax of standard Gaussian logits, N = 10,000,
-// λ = 1.3, K = 10, 100, 1000), and a step ten times larger does not (see the package tests).
-var DefaultBenchSteps = []float64{1e2, 1e3, 1e4}
+// DefaultBenchSteps are BenchTable1's PGD step sizes in units of N/K, a decade apart: the
+// gradient G of loss (11) has entries of order K/N (σ_ik/(N σ_i·y_i) with σ_i·y_i ≈ 1/K), so
+// η = s·N/K moves y by a similar amount at every K. On the default problems (σ = softmax of
+// standard Gaussian logits, N = 10,000, λ = 1.3, K = 10, 100, 1000) the largest, s = 10, still
+// converges, while s = 100 makes the loss rise or become infinite at K = 100 and 1000.
+var DefaultBenchSteps = []float64{0.1, 1, 10}
 
 // BenchRow is one method's run at one K.
 type BenchRow struct {
 	K          int
 	Method     string  // "EM" or "PGD"
-	Step       float64 // PGD step size (0 for EM)
+	Step       float64 // PGD step size η (0 for EM)
+	RelStep    float64 // η in units of N/K
 	Iters      int
 	Seconds    float64 // wall time of the run
 	CPUSeconds float64 // process CPU time of the run (all threads)
@@ -42,7 +45,8 @@ type BenchRow struct {
 type BenchSpeedup struct {
 	K              int
 	Target         float64 // lowest final loss over the PGD runs
-	BestStep       float64 // the step size of that run
+	BestStep       float64 // the step size η of that run
+	BestRelStep    float64 // η in units of N/K
 	PGDSeconds     float64 // its wall time
 	EMIters        int     // first EM iteration whose loss is ≤ Target (0 if never within MaxIters)
 	EMSeconds      float64 // wall time EM took to get there
@@ -108,7 +112,7 @@ func (o *BenchOptions) fill() error {
 
 // BenchTable1 runs the Table-1 protocol: for each K, σ = softmax of standard Gaussian logits
 // (seeded), the same start y = σ, loss (11) with λ, and the same stop rule for EM and for PGD
-// at each step size; then the time EM needs to reach the best PGD final loss. progress, if
+// at each step size η = s·N/K, s in Steps; then the time EM needs to reach the best PGD final loss. progress, if
 // not nil, is called after each run.
 func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error) {
 	if err := opt.fill(); err != nil {
@@ -117,8 +121,8 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 	rep := BenchReport{Options: opt}
 	for _, k := range opt.Ks {
 		sigma := RandomSigma(opt.N, k, opt.Seed+uint64(k))
-		row := func(method string, step float64, res Result, wall, cpu time.Duration) BenchRow {
-			r := BenchRow{K: k, Method: method, Step: step, Iters: res.Iters, Seconds: wall.Seconds(),
+		row := func(method string, rel float64, res Result, wall, cpu time.Duration) BenchRow {
+			r := BenchRow{K: k, Method: method, Step: rel * float64(opt.N) / float64(k), RelStep: rel, Iters: res.Iters, Seconds: wall.Seconds(),
 				CPUSeconds: cpu.Seconds(), Loss0: res.Loss0, FinalLoss: res.FinalLoss(), Converged: res.Converged}
 			if res.Iters > 0 {
 				r.PerIter = r.Seconds / float64(res.Iters)
@@ -130,14 +134,14 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 			return r
 		}
 		best := BenchRow{FinalLoss: math.Inf(1)}
-		for _, step := range opt.Steps {
+		for _, rel := range opt.Steps {
 			c0, t0 := ProcessCPUTime(), time.Now()
-			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: step,
+			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: rel * float64(opt.N) / float64(k),
 				Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
 			if err != nil {
 				return BenchReport{}, err
 			}
-			r := row("PGD", step, res, time.Since(t0), ProcessCPUTime()-c0)
+			r := row("PGD", rel, res, time.Since(t0), ProcessCPUTime()-c0)
 			if r.FinalLoss < best.FinalLoss {
 				best = r
 			}
@@ -148,7 +152,7 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 			return BenchReport{}, err
 		}
 		emRow := row("EM", 0, em, time.Since(t0), ProcessCPUTime()-c0)
-		sp := BenchSpeedup{K: k, Target: best.FinalLoss, BestStep: best.Step, PGDSeconds: best.Seconds,
+		sp := BenchSpeedup{K: k, Target: best.FinalLoss, BestStep: best.Step, BestRelStep: best.RelStep, PGDSeconds: best.Seconds,
 			EMFinalLoss: emRow.FinalLoss, Speedup: math.NaN()}
 		sp.RelGapAtFinish = (emRow.FinalLoss - best.FinalLoss) / math.Abs(best.FinalLoss)
 		it, at := firstBelow(em, best.FinalLoss)

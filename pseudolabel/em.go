@@ -249,7 +249,7 @@ func (s *emSolver) stepRows(c, lo, hi int) {
 	wk := &s.work[c]
 	p, col, w := wk.p[:k], wk.col[:k], s.w[:k]
 	clear(col)
-	var nll float64
+	lp := logProd{m: 1}
 	steps := 0
 	for i := lo; i < hi; i++ {
 		yi, si := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k]
@@ -301,12 +301,39 @@ func (s *emSolver) stepRows(c, lo, hi int) {
 				dot += si[j] * v
 			}
 		}
-		nll -= math.Log(dot)
+		lp.mul(dot)
 	}
-	wk.nll = nll
+	wk.nll = -lp.log()
 	wk.steps = steps
 }
 
 // increaseTol is the relative loss increase still read as rounding when a run stops: a larger
 // increase stops the run with Converged false.
 const increaseTol = 1e-12
+
+// logProd accumulates Σ log v_i as the logarithm of a running product kept as mantissa·2^exp,
+// so that one logarithm serves many values.
+type logProd struct {
+	m   float64 // running product of the mantissa, kept within [1e-280, 1e280]
+	exp int
+	sum float64 // logarithms of values too small for the product
+}
+
+// mul adds log v for v > 0 (v = 0 adds −Inf). The zero value is not ready: start from
+// logProd{m: 1}.
+func (l *logProd) mul(v float64) {
+	if !(v >= 1e-100) || v > 1e100 {
+		l.sum += math.Log(v)
+		return
+	}
+	l.m *= v
+	if l.m < 1e-180 || l.m > 1e180 {
+		fr, e := math.Frexp(l.m)
+		l.m, l.exp = fr, l.exp+e
+	}
+}
+
+// log returns the accumulated Σ log v_i.
+func (l *logProd) log() float64 {
+	return math.Log(l.m) + float64(l.exp)*math.Ln2 + l.sum
+}

@@ -166,3 +166,24 @@ func TestEMErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLogProd(t *testing.T) {
+	for _, vals := range [][]float64{
+		{0.5, 0.25, 1e-3},
+		{1e-150, 1e-90, 1e-120, 3, 1e200, 0.7},
+		{0},
+	} {
+		lp := logProd{m: 1}
+		var want float64
+		for rep := 0; rep < 500; rep++ {
+			for _, v := range vals {
+				lp.mul(v)
+				want += math.Log(v)
+			}
+		}
+		got := lp.log()
+		if !(math.Abs(got-want) <= 1e-12*math.Abs(want)) && got != want {
+			t.Fatalf("%v: Σlog = %v, want %v", vals, got, want)
+		}
+	}
+}

@@ -157,6 +157,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		x = xWarm
 	}
 	sol := pointSol{a: a}
+	var lastQ float64
 	for sol.steps < newtonMaxSteps {
 		var s evalSums
 		switch {
@@ -168,7 +169,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 			s = eval(y, sigma, p, a*x)
 		}
 		sol.steps++
-		sol.x, sol.scale = x, 1/s.q
+		sol.x, lastQ = x, s.q
 		// With d_k = ax − σ_k, σ_k r_k = ax r_k − 1, so F' = −Σ p σ r² = −(ax·Σpr² − Σpr)
 		// and F''/(2a) = Σ p σ r³ = ax·Σpr³ − Σpr².
 		ax := a * x
@@ -189,12 +190,12 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 			break
 		}
 		// The largest r_k is 1/(ax − σ_max), σ_max over the active entries.
-		if e := a * math.Abs(dx) / (ax - smax); e <= extrapTol && x+dx > lo && x+dx < hi {
+		if a*math.Abs(dx) <= extrapTol*(ax-smax) && x+dx > lo && x+dx < hi {
 			// Finish at x+Δx by the series; its normaliser is Σ q(1 − e_k + e_k²).
 			sol.x = x + dx
 			sol.adx = a * dx
 			sol.scale = 1 / (s.q - sol.adx*s.qr + sol.adx*sol.adx*s.qrr)
-			break
+			return sol
 		}
 		xn := x + dx
 		switch {
@@ -212,6 +213,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		}
 		x = xn
 	}
+	sol.scale = 1 / lastQ
 	return sol
 }
 

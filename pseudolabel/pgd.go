@@ -54,13 +54,14 @@ func PGD(sigma []float64, n, k int, opt PGDOptions) (Result, error) {
 	}
 	t := threadCount(opt.Threads, n)
 	type work struct {
-		col, v, buf []float64
-		nll         float64
-		_           [64]byte
+		col, v []float64
+		buf    []uint64
+		nll    float64
+		_      [64]byte
 	}
 	ws := make([]work, t)
 	for c := range ws {
-		ws[c] = work{col: make([]float64, k), v: make([]float64, k), buf: make([]float64, k)}
+		ws[c] = work{col: make([]float64, k), v: make([]float64, k), buf: make([]uint64, k)}
 	}
 	dots := make([]float64, n)
 	col := make([]float64, k)

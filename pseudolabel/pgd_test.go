@@ -59,7 +59,7 @@ func TestProjectSimplexBruteForce(t *testing.T) {
 			v[1] = v[0] // ties
 		}
 		got := make([]float64, k)
-		ProjectSimplex(got, v, make([]float64, k))
+		ProjectSimplex(got, v, make([]uint64, k))
 		want := bruteProjection(v)
 		for j := range got {
 			if math.Abs(got[j]-want[j]) > 1e-12*math.Max(1, scale) {
@@ -69,7 +69,7 @@ func TestProjectSimplexBruteForce(t *testing.T) {
 	}
 	// A point already on the simplex is its own projection; dst may alias v.
 	v := []float64{0.2, 0.3, 0.5}
-	ProjectSimplex(v, v, make([]float64, 3))
+	ProjectSimplex(v, v, make([]uint64, 3))
 	if math.Abs(v[0]-0.2) > 1e-15 || math.Abs(v[1]-0.3) > 1e-15 || math.Abs(v[2]-0.5) > 1e-15 {
 		t.Fatalf("projection moved a simplex point to %v", v)
 	}
@@ -162,5 +162,19 @@ func TestLossHandCase(t *testing.T) {
 	}
 	if got, want := Loss10(sigma, y, 2, 2, 2), nll+2*kl10; math.Abs(got-want) > 1e-15 {
 		t.Errorf("Loss10 = %v, want %v", got, want)
+	}
+}
+
+func TestSortKeyOrder(t *testing.T) {
+	vals := []float64{math.Inf(-1), -1e300, -2, -1e-320, math.Copysign(0, -1), 0, 1e-320, 0.5, 3, math.Inf(1)}
+	for i, x := range vals {
+		if keyValue(sortKey(x)) != x {
+			t.Fatalf("round trip of %v", x)
+		}
+		for _, y := range vals[i+1:] {
+			if x < y && !(sortKey(x) < sortKey(y)) {
+				t.Fatalf("order of %v < %v lost", x, y)
+			}
+		}
 	}
 }

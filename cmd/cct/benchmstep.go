@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/cct-dev/cct/pseudolabel"
 	"github.com/spf13/cobra"
@@ -23,12 +24,13 @@ func newBenchMStepCmd() *cobra.Command {
 		Long: `bench-mstep runs the Table-1 protocol: for each K, σ is the softmax of standard Gaussian logits
 (N×K, from --seed), every method starts at y = σ and minimises loss (11) with fairness weight
 --lambda until the relative decrease of the loss falls below --tol (or --max-iters). PGD runs
-once per step size in --steps. It prints one row per method and K (iterations, wall seconds,
-seconds per iteration, process CPU seconds, final loss) and, per K, the wall time EM needs to
-reach the lowest final loss of the PGD runs against that PGD run's time. CPU seconds divided by
+once per step size η = s·N/K for each s in --steps (the gradient's entries scale like K/N) and
+shows as PGD(η). It prints one row per method and K (iterations, wall seconds, seconds per
+iteration, process CPU seconds, final loss) and, per K, the wall time EM needs to reach the
+lowest final loss of the PGD runs against that PGD run's time. CPU seconds divided by
 the thread count estimate the time on idle cores when the machine is busy with other work.`,
 		Example: `  cct bench-mstep
-  cct bench-mstep --k 10,100 --n 5000 --steps 100,1000,10000
+  cct bench-mstep --k 10,100 --n 5000 --steps 0.3,3,30
   cct bench-mstep --k 1000 --threads 2 --json > table1.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,7 +46,8 @@ the thread count estimate the time on idle cores when the machine is busy with o
 			opt.Seed = uint64(seed)
 			w := cmd.OutOrStdout()
 			if !asJSON {
-				fmt.Fprintf(w, "N=%d lambda=%g tol=%g max-iters=%d threads=%d seed=%d\n", opt.N, opt.Lambda, opt.Tol, opt.MaxIters, opt.Threads, seed)
+				fmt.Fprintf(w, "N=%d lambda=%g tol=%g max-iters=%d threads=%d seed=%d steps s=%s (PGD(η), η = s·N/K)\n",
+					opt.N, opt.Lambda, opt.Tol, opt.MaxIters, opt.Threads, seed, joinFloats(opt.Steps))
 				fmt.Fprintf(w, "%6s  %-12s %7s %10s %10s %12s %14s  %s\n", "K", "method", "iters", "seconds", "ms/iter", "cpu-seconds", "final loss", "converged")
 			}
 			rep, err := pseudolabel.BenchTable1(opt, func(r pseudolabel.BenchRow) {
@@ -83,7 +86,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 	f.Float64Var(&opt.Lambda, "lambda", 1.3, "fairness weight λ of loss (11)")
 	f.Float64Var(&opt.Tol, "tol", 1e-5, "stop when the relative decrease of the loss falls below this")
 	f.IntVar(&opt.MaxIters, "max-iters", 1000, "iteration cap per run")
-	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes (comma-separated)")
+	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes in units of N/K (comma-separated)")
 	f.Int64Var(&seed, "seed", 1, "seed of the Gaussian logits")
 	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -105,4 +108,12 @@ func jsonReport(rep pseudolabel.BenchReport) any {
 		}
 	}
 	return map[string]any{"options": rep.Options, "rows": rep.Rows, "speedups": sp}
+}
+
+func joinFloats(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
 }
