@@ -21,8 +21,9 @@ type convGeom struct {
 	p              ConvParams
 	oh, ow, k      int // output height, width, and im2col row length KH·KW·C
 	rowIdx, colIdx []int
-	direct         bool // the im2col matrix is x itself (1×1 kernel, unit stride, no padding or dilation)
-	nb, kr         int  // tile: images and kernel rows
+	colRun         []bool // colRun[ow]: the KW input columns read at ow are consecutive and inside the input
+	direct         bool   // the im2col matrix is x itself (1×1 kernel, unit stride, no padding or dilation)
+	nb, kr         int    // tile: images and kernel rows
 }
 
 // srcIndex maps output coordinate o and window offset t to the input coordinate, or −1.
@@ -47,6 +48,15 @@ func newConvGeom(p ConvParams) *convGeom {
 		for j := 0; j < p.KW; j++ {
 			g.colIdx[ow*p.KW+j] = srcIndex(ow, j, p.StrideW, p.KDilW, p.PadLeft, p.InDilW, p.W)
 		}
+	}
+	g.colRun = make([]bool, g.ow)
+	for ow := range g.colRun {
+		first := g.colIdx[ow*p.KW]
+		run := first >= 0
+		for j := 1; j < p.KW && run; j++ {
+			run = g.colIdx[ow*p.KW+j] == first+j
+		}
+		g.colRun[ow] = run
 	}
 	g.direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.InDilH == 1 && p.InDilW == 1 &&
 		p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
@@ -85,6 +95,10 @@ func im2col[T Float](g *convGeom, x, col []T, nImg, i0, i1 int) {
 						continue
 					}
 					xrow := xi[ih*p.W*C : (ih+1)*p.W*C]
+					if g.colRun[ow] {
+						copy(seg, xrow[cols[0]*C:])
+						continue
+					}
 					if C == 1 {
 						for j, iw := range cols {
 							if iw < 0 {
@@ -143,6 +157,13 @@ func col2imScatter[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 						}
 						seg := row[(i-i0)*KW*C : (i-i0+1)*KW*C]
 						drow := di[ih*p.W*C : (ih+1)*p.W*C]
+						if g.colRun[ow] {
+							d := drow[cols[0]*C : cols[0]*C+len(seg)]
+							for c, v := range seg {
+								d[c] += v
+							}
+							continue
+						}
 						if C == 1 {
 							for j, iw := range cols {
 								if iw >= 0 {
