@@ -122,11 +122,12 @@ func asBuffer(buffer backends.Buffer) (*Buffer, error) {
 	return buf, nil
 }
 
-// BufferFinalize implements backends.DataInterface.
+// BufferFinalize implements backends.DataInterface. Finalizing a buffer twice (or one that was
+// donated to an execution and consumed) is not an error.
 func (b *Backend) BufferFinalize(buffer backends.Buffer) error {
-	buf, err := asBuffer(buffer)
-	if err != nil {
-		return err
+	buf, ok := buffer.(*Buffer)
+	if !ok || buf == nil {
+		return errors.Errorf("cpu backend: buffer is %T, not a cpu buffer", buffer)
 	}
 	buf.flat = nil
 	return nil
