@@ -141,8 +141,10 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			args := make([]int, len(n.inputs))
 			for i, in := range n.inputs {
 				single := in != root && uses[in] == 1
+				// Comparisons take operands of their own dtype, which must be the program's.
+				sameType := !fusableCompare[in.op] || in.inputs[0].shape.DType == root.shape.DType
 				switch {
-				case single && candidate(in) && sameDims(in.shape, root.shape):
+				case single && sameType && candidate(in) && sameDims(in.shape, root.shape):
 					absorbed[in] = true
 					count++
 					args[i] = build(in)
@@ -153,6 +155,14 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 					count++
 					args[i] = leaf(in.inputs[0])
 					prog.views = append(prog.views, leafView{leaf: -args[i] - 1, axes: in.params.([]int)})
+				case fusableCompare[in.op] && sameType && candidate(in) && sameDims(in.shape, root.shape):
+					// A comparison with several users (e.g. a ReLU mask used by the forward and
+					// the backward pass) is recomputed from its operands rather than read as a
+					// bool tensor; if every user does so, the tensor is never built.
+					count++
+					cargs := []int{leaf(in.inputs[0]), leaf(in.inputs[1])}
+					prog.steps = append(prog.steps, fusedStep{op: in.op, args: cargs})
+					args[i] = len(prog.steps) - 1
 				default:
 					args[i] = leaf(in)
 				}
@@ -463,35 +473,48 @@ func unaryBlock[T floatT](op backends.OpType, o, x []T) {
 	}
 }
 
-// unaryFloatSeq applies a transcendental unary op sequentially.
+// unaryFloatSeq applies a unary float op sequentially; each op has its own loop so that intrinsics
+// (e.g. math.Sqrt) are not hidden behind a function value.
 func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) {
-	var f func(float64) float64
 	switch op {
 	case backends.OpTypeExp:
-		f = math.Exp
-	case backends.OpTypeLog:
-		f = math.Log
-	case backends.OpTypeSqrt:
-		f = math.Sqrt
-	case backends.OpTypeRsqrt:
-		f = func(v float64) float64 { return 1 / math.Sqrt(v) }
-	case backends.OpTypeTanh:
-		f = math.Tanh
-	case backends.OpTypeLog1p:
-		f = math.Log1p
-	case backends.OpTypeExpm1:
-		f = math.Expm1
-	case backends.OpTypeLogistic:
-		f = func(v float64) float64 {
-			if v >= 0 {
-				return 1 / (1 + math.Exp(-v))
-			}
-			e := math.Exp(v)
-			return e / (1 + e)
+		for i, v := range x {
+			o[i] = T(math.Exp(float64(v)))
 		}
-	}
-	for i, v := range x {
-		o[i] = T(f(float64(v)))
+	case backends.OpTypeLog:
+		for i, v := range x {
+			o[i] = T(math.Log(float64(v)))
+		}
+	case backends.OpTypeSqrt:
+		for i, v := range x {
+			o[i] = T(math.Sqrt(float64(v)))
+		}
+	case backends.OpTypeRsqrt:
+		for i, v := range x {
+			o[i] = T(1 / math.Sqrt(float64(v)))
+		}
+	case backends.OpTypeTanh:
+		for i, v := range x {
+			o[i] = T(math.Tanh(float64(v)))
+		}
+	case backends.OpTypeLog1p:
+		for i, v := range x {
+			o[i] = T(math.Log1p(float64(v)))
+		}
+	case backends.OpTypeExpm1:
+		for i, v := range x {
+			o[i] = T(math.Expm1(float64(v)))
+		}
+	case backends.OpTypeLogistic:
+		for i, v := range x {
+			f := float64(v)
+			if f >= 0 {
+				o[i] = T(1 / (1 + math.Exp(-f)))
+			} else {
+				e := math.Exp(f)
+				o[i] = T(e / (1 + e))
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"math/rand/v2"
 	"testing"
 
@@ -32,7 +33,9 @@ func TestElementwiseFusion(t *testing.T) {
 		bcast := Mul(BroadcastToDims(Reshape(ReduceSum(b, 0, 2), 1, 37, 1), 3, 37, 41), Exp(a))
 		return []*Node{chain, shared, Tanh(Logistic(Max(a, b))), grad, Pow(Abs(a), MulScalar(b, 0.1)),
 			poolGrad, sel, bcast, Where(LessThan(a, MulScalar(b, 0.5)), a, Neg(b)),
-			Mul(ConvertDType(Equal(Floor(MulScalar(a, 2)), Floor(MulScalar(b, 2))), a.DType()), b)}
+			Mul(ConvertDType(Equal(Floor(MulScalar(a, 2)), Floor(MulScalar(b, 2))), a.DType()), b),
+			// A comparison of another dtype selecting values of this one.
+			Where(GreaterThan(ConvertDType(a, dtypes.Float32), ConvertDType(b, dtypes.Float32)), Exp(a), Neg(b))}
 	}
 	b := newBackend(t)
 	before := cpu.FusedElementwiseCount()
