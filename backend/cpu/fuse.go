@@ -391,63 +391,156 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 	})
 }
 
-func at[T any](v []T, scalar bool, i int) T {
-	if scalar {
-		return v[0]
+// operand returns a full-length view of an operand: the block itself, or, for a single value,
+// fill filled with it.
+func operand[T floatT](v []T, scalar bool, fill []T) []T {
+	if !scalar {
+		return v[:len(fill)]
 	}
-	return v[i]
+	fillT(fill, v[0])
+	return fill
 }
 
-// whereBlock writes o = c ≠ 0 ? t : f.
+// whereBlock writes o = c ≠ 0 ? t : f (single values broadcast) with conditional moves.
 func whereBlock[T floatT](o, c, t, f []T, cs, ts, fs bool) {
-	if !cs && !ts && !fs {
-		c, t, f = c[:len(o)], t[:len(o)], f[:len(o)]
+	if cs {
+		if c[0] != 0 {
+			copy(o, operand(t, ts, o))
+		} else {
+			copy(o, operand(f, fs, o))
+		}
+		return
+	}
+	c = c[:len(o)]
+	switch {
+	case !ts && !fs:
+		t, f = t[:len(o)], f[:len(o)]
 		for i := range o {
-			// Both operands are read, and the selection is a conditional move.
 			v := f[i]
 			if c[i] != 0 {
 				v = t[i]
 			}
 			o[i] = v
 		}
-		return
-	}
-	for i := range o {
-		if at(c, cs, i) != 0 {
-			o[i] = at(t, ts, i)
-		} else {
-			o[i] = at(f, fs, i)
+	case ts && !fs:
+		tv, f := t[0], f[:len(o)]
+		for i := range o {
+			v := f[i]
+			if c[i] != 0 {
+				v = tv
+			}
+			o[i] = v
+		}
+	case !ts && fs:
+		fv, t := f[0], t[:len(o)]
+		for i := range o {
+			v := fv
+			if c[i] != 0 {
+				v = t[i]
+			}
+			o[i] = v
+		}
+	default:
+		tv, fv := t[0], f[0]
+		for i := range o {
+			v := fv
+			if c[i] != 0 {
+				v = tv
+			}
+			o[i] = v
 		}
 	}
 }
 
 // compareBlock writes o = 1 where the comparison holds, else 0.
 func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
-	b2f := func(b bool) T {
-		if b {
-			return 1
+	if xs && !ys {
+		// c op y ⇔ y op' c with the mirrored comparison.
+		switch op {
+		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+			op = backends.OpTypeLessThan
+		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+			op = backends.OpTypeLessOrEqual
+		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+			op = backends.OpTypeGreaterThan
+		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+			op = backends.OpTypeGreaterOrEqual
 		}
-		return 0
+		x, y, xs, ys = y, x, ys, xs
 	}
-	for i := range o {
-		a, c := at(x, xs, i), at(y, ys, i)
-		var r bool
+	if xs { // both single values
+		v := []T{0}
+		compareBlock(op, v, x[:1], y[:1], false, false)
+		fillT(o, v[0])
+		return
+	}
+	x = x[:len(o)]
+	if ys {
+		c := y[0]
 		switch op {
 		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-			r = a == c
+			for i, a := range x {
+				o[i] = b2f[T](a == c)
+			}
 		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-			r = a != c
+			for i, a := range x {
+				o[i] = b2f[T](a != c)
+			}
 		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-			r = a > c
+			for i, a := range x {
+				o[i] = b2f[T](a > c)
+			}
 		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-			r = a >= c
+			for i, a := range x {
+				o[i] = b2f[T](a >= c)
+			}
 		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-			r = a < c
+			for i, a := range x {
+				o[i] = b2f[T](a < c)
+			}
 		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-			r = a <= c
+			for i, a := range x {
+				o[i] = b2f[T](a <= c)
+			}
 		}
-		o[i] = b2f(r)
+		return
 	}
+	y = y[:len(o)]
+	switch op {
+	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a == y[i])
+		}
+	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a != y[i])
+		}
+	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a > y[i])
+		}
+	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a >= y[i])
+		}
+	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a < y[i])
+		}
+	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+		for i, a := range x {
+			o[i] = b2f[T](a <= y[i])
+		}
+	}
+}
+
+// b2f converts a bool to 0 or 1 (compiles to a flag-setting instruction, no branch).
+func b2f[T floatT](b bool) T {
+	var v T
+	if b {
+		v = 1
+	}
+	return v
 }
 
 func evalUnary[T floatT](op backends.OpType, v T) T {

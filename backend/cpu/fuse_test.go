@@ -34,6 +34,11 @@ func TestElementwiseFusion(t *testing.T) {
 		return []*Node{chain, shared, Tanh(Logistic(Max(a, b))), grad, Pow(Abs(a), MulScalar(b, 0.1)),
 			poolGrad, sel, bcast, Where(LessThan(a, MulScalar(b, 0.5)), a, Neg(b)),
 			Mul(ConvertDType(Equal(Floor(MulScalar(a, 2)), Floor(MulScalar(b, 2))), a.DType()), b),
+			// Single values on either side of comparisons and in Where.
+			Where(LessThan(Scalar(a.Graph(), a.DType(), 0.3), a), ZerosLike(a), Neg(b)),
+			Where(GreaterOrEqual(Scalar(a.Graph(), a.DType(), 0.1), Exp(a)), Neg(a), OnesLike(a)),
+			Where(LessOrEqual(Neg(a), b), Exp(b), ZerosLike(a)),
+			Add(Where(NotEqual(Floor(a), Floor(b)), OnesLike(a), ZerosLike(a)), Mul(a, b)),
 			// A comparison of another dtype selecting values of this one.
 			Where(GreaterThan(ConvertDType(a, dtypes.Float32), ConvertDType(b, dtypes.Float32)), Exp(a), Neg(b))}
 	}
