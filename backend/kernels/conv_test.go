@@ -335,3 +335,67 @@ func TestGradientsAsConv(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2DRandomParams compares Conv2D and the adjoint identities with the reference on random
+// small geometries (strides, dilations, padding from −1 to 3).
+func TestConv2DRandomParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	tried := 0
+	for tried < 60 {
+		p := ConvParams{N: 1 + r.IntN(3), H: 1 + r.IntN(7), W: 1 + r.IntN(7), C: 1 + r.IntN(4),
+			KH: 1 + r.IntN(4), KW: 1 + r.IntN(4), O: 1 + r.IntN(4),
+			StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3), InDilH: 1 + r.IntN(3), InDilW: 1 + r.IntN(3),
+			KDilH: 1 + r.IntN(3), KDilW: 1 + r.IntN(3),
+			PadTop: r.IntN(5) - 1, PadBottom: r.IntN(5) - 1, PadLeft: r.IntN(5) - 1, PadRight: r.IntN(5) - 1}
+		if p.OutH() <= 0 || p.OutW() <= 0 {
+			continue
+		}
+		tried++
+		x, w, dy := randVec(r, p.InputSize()), randVec(r, p.KernelSize()), randVec(r, p.OutputSize())
+		want := refConv(p, x, w)
+		y := make([]float64, p.OutputSize())
+		Conv2D(p, x, w, y)
+		for i := range want {
+			if math.Abs(y[i]-want[i]) > 1e-12 {
+				t.Fatalf("%v: y[%d] = %g, want %g", p, i, y[i], want[i])
+			}
+		}
+		dx, dw := make([]float64, len(x)), make([]float64, len(w))
+		Conv2DBackwardInput(p, dy, w, dx)
+		Conv2DBackwardFilter(p, x, dy, dw)
+		l, lx, lw := dot(want, dy), dot(x, dx), dot(w, dw)
+		if math.Abs(l-lx) > 1e-11 || math.Abs(l-lw) > 1e-11 {
+			t.Fatalf("%v: <y,dy>=%.15g <x,dx>=%.15g <w,dw>=%.15g", p, l, lx, lw)
+		}
+	}
+}
+
+// TestConv2DConcurrent runs convolutions from several goroutines at once (shared scratch buffers).
+func TestConv2DConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 1))
+	p := convCases()[1]
+	x, w := to32(randVec(r, p.InputSize())), to32(randVec(r, p.KernelSize()))
+	want := make([]float32, p.OutputSize())
+	Conv2D(p, x, w, want)
+	errs := make(chan error, 6)
+	for g := 0; g < 6; g++ {
+		go func() {
+			y := make([]float32, p.OutputSize())
+			for it := 0; it < 20; it++ {
+				Conv2D(p, x, w, y)
+				for i := range y {
+					if math.Abs(float64(y[i]-want[i])) > 1e-5 {
+						errs <- fmt.Errorf("y[%d] = %g, want %g", i, y[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 6; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
