@@ -286,12 +286,7 @@ func (r *leafReader[T]) read(s, e int, dims []int, buf []T) ([]T, bool) {
 			return buf[:1], true
 		}
 		o := buf[:e-s]
-		for i, v := range r.bools[s:e] {
-			o[i] = 0
-			if v {
-				o[i] = 1
-			}
-		}
+		boolsToFloat(o, r.bools[s:e])
 		return o, false
 	case r.scalar:
 		return r.full, true
@@ -401,8 +396,45 @@ func operand[T floatT](v []T, scalar bool, fill []T) []T {
 	return fill
 }
 
-// whereBlock writes o = c ≠ 0 ? t : f (single values broadcast) with conditional moves.
+// whereBlock writes o = c ≠ 0 ? t : f; see whereBlockF32.
 func whereBlock[T floatT](o, c, t, f []T, cs, ts, fs bool) {
+	switch ov := any(o).(type) {
+	case []float32:
+		whereBlockF32(ov, any(c).([]float32), any(t).([]float32), any(f).([]float32), cs, ts, fs)
+	case []float64:
+		whereBlockF64(ov, any(c).([]float64), any(t).([]float64), any(f).([]float64), cs, ts, fs)
+	}
+}
+
+// compareBlock writes o = 1 where the comparison holds, else 0; see compareBlockF32.
+func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
+	switch ov := any(o).(type) {
+	case []float32:
+		compareBlockF32(op, ov, any(x).([]float32), any(y).([]float32), xs, ys)
+	case []float64:
+		compareBlockF64(op, ov, any(x).([]float64), any(y).([]float64), xs, ys)
+	}
+}
+
+// mirrorComparison returns op' with (c op x) ⇔ (x op' c).
+func mirrorComparison(op backends.OpType) backends.OpType {
+	switch op {
+	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+		return backends.OpTypeLessThan
+	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+		return backends.OpTypeLessOrEqual
+	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+		return backends.OpTypeGreaterThan
+	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+		return backends.OpTypeGreaterOrEqual
+	}
+	return op
+}
+
+// whereBlockF32 writes o = c ≠ 0 ? t : f (single values broadcast). Selection uses integer bit
+// masks: Go compiles conditional moves for integers but branches for floats, which mispredict on
+// data such as ReLU masks.
+func whereBlockF32(o, c, t, f []float32, cs, ts, fs bool) {
 	if cs {
 		if c[0] != 0 {
 			copy(o, operand(t, ts, o))
@@ -412,65 +444,43 @@ func whereBlock[T floatT](o, c, t, f []T, cs, ts, fs bool) {
 		return
 	}
 	c = c[:len(o)]
-	switch {
-	case !ts && !fs:
-		t, f = t[:len(o)], f[:len(o)]
-		for i := range o {
-			v := f[i]
-			if c[i] != 0 {
-				v = t[i]
-			}
-			o[i] = v
+	var tv, fv uint32
+	if ts {
+		tv = math.Float32bits(t[0])
+	} else {
+		t = t[:len(o)]
+	}
+	if fs {
+		fv = math.Float32bits(f[0])
+	} else {
+		f = f[:len(o)]
+	}
+	for i := range o {
+		var m uint32
+		if math.Float32bits(c[i]) != 0 {
+			m = ^uint32(0)
 		}
-	case ts && !fs:
-		tv, f := t[0], f[:len(o)]
-		for i := range o {
-			v := f[i]
-			if c[i] != 0 {
-				v = tv
-			}
-			o[i] = v
+		a, b := tv, fv
+		if !ts {
+			a = math.Float32bits(t[i])
 		}
-	case !ts && fs:
-		fv, t := f[0], t[:len(o)]
-		for i := range o {
-			v := fv
-			if c[i] != 0 {
-				v = t[i]
-			}
-			o[i] = v
+		if !fs {
+			b = math.Float32bits(f[i])
 		}
-	default:
-		tv, fv := t[0], f[0]
-		for i := range o {
-			v := fv
-			if c[i] != 0 {
-				v = tv
-			}
-			o[i] = v
-		}
+		o[i] = math.Float32frombits(a&m | b&^m)
 	}
 }
 
-// compareBlock writes o = 1 where the comparison holds, else 0.
-func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
+// compareBlockF32 writes o = 1 where the comparison holds, else 0 (by integer selection).
+func compareBlockF32(op backends.OpType, o, x, y []float32, xs, ys bool) {
+	const one = 0x3f800000
 	if xs && !ys {
-		// c op y ⇔ y op' c with the mirrored comparison.
-		switch op {
-		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-			op = backends.OpTypeLessThan
-		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-			op = backends.OpTypeLessOrEqual
-		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-			op = backends.OpTypeGreaterThan
-		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-			op = backends.OpTypeGreaterOrEqual
-		}
+		op = mirrorComparison(op)
 		x, y, xs, ys = y, x, ys, xs
 	}
 	if xs { // both single values
-		v := []T{0}
-		compareBlock(op, v, x[:1], y[:1], false, false)
+		v := []float32{0}
+		compareBlockF32(op, v, x[:1], y[:1], false, false)
 		fillT(o, v[0])
 		return
 	}
@@ -480,27 +490,51 @@ func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
 		switch op {
 		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a == c)
+				var m uint32
+				if a == c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a != c)
+				var m uint32
+				if a != c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a > c)
+				var m uint32
+				if a > c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a >= c)
+				var m uint32
+				if a >= c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a < c)
+				var m uint32
+				if a < c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
 			for i, a := range x {
-				o[i] = b2f[T](a <= c)
+				var m uint32
+				if a <= c {
+					m = one
+				}
+				o[i] = math.Float32frombits(m)
 			}
 		}
 		return
@@ -509,38 +543,212 @@ func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
 	switch op {
 	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a == y[i])
+			var m uint32
+			if a == y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a != y[i])
+			var m uint32
+			if a != y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a > y[i])
+			var m uint32
+			if a > y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a >= y[i])
+			var m uint32
+			if a >= y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a < y[i])
+			var m uint32
+			if a < y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
 		for i, a := range x {
-			o[i] = b2f[T](a <= y[i])
+			var m uint32
+			if a <= y[i] {
+				m = one
+			}
+			o[i] = math.Float32frombits(m)
 		}
 	}
 }
 
-// b2f converts a bool to 0 or 1 (compiles to a flag-setting instruction, no branch).
-func b2f[T floatT](b bool) T {
-	var v T
-	if b {
-		v = 1
+// whereBlockF64 is whereBlockF32 for float64.
+func whereBlockF64(o, c, t, f []float64, cs, ts, fs bool) {
+	if cs {
+		if c[0] != 0 {
+			copy(o, operand(t, ts, o))
+		} else {
+			copy(o, operand(f, fs, o))
+		}
+		return
 	}
-	return v
+	c = c[:len(o)]
+	var tv, fv uint64
+	if ts {
+		tv = math.Float64bits(t[0])
+	} else {
+		t = t[:len(o)]
+	}
+	if fs {
+		fv = math.Float64bits(f[0])
+	} else {
+		f = f[:len(o)]
+	}
+	for i := range o {
+		var m uint64
+		if math.Float64bits(c[i]) != 0 {
+			m = ^uint64(0)
+		}
+		a, b := tv, fv
+		if !ts {
+			a = math.Float64bits(t[i])
+		}
+		if !fs {
+			b = math.Float64bits(f[i])
+		}
+		o[i] = math.Float64frombits(a&m | b&^m)
+	}
+}
+
+// compareBlockF64 is compareBlockF32 for float64.
+func compareBlockF64(op backends.OpType, o, x, y []float64, xs, ys bool) {
+	const one = 0x3ff0000000000000
+	if xs && !ys {
+		op = mirrorComparison(op)
+		x, y, xs, ys = y, x, ys, xs
+	}
+	if xs { // both single values
+		v := []float64{0}
+		compareBlockF64(op, v, x[:1], y[:1], false, false)
+		fillT(o, v[0])
+		return
+	}
+	x = x[:len(o)]
+	if ys {
+		c := y[0]
+		switch op {
+		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a == c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a != c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a > c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a >= c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a < c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+			for i, a := range x {
+				var m uint64
+				if a <= c {
+					m = one
+				}
+				o[i] = math.Float64frombits(m)
+			}
+		}
+		return
+	}
+	y = y[:len(o)]
+	switch op {
+	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a == y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a != y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a > y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a >= y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a < y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+		for i, a := range x {
+			var m uint64
+			if a <= y[i] {
+				m = one
+			}
+			o[i] = math.Float64frombits(m)
+		}
+	}
 }
 
 func evalUnary[T floatT](op backends.OpType, v T) T {
@@ -715,6 +923,28 @@ func binaryBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
 			for i := range o {
 				o[i] = T(math.Pow(float64(c), float64(y[i])))
 			}
+		}
+	}
+}
+
+// boolsToFloat writes 1 for true and 0 for false, selecting bit patterns in integer registers.
+func boolsToFloat[T floatT](o []T, b []bool) {
+	switch ov := any(o).(type) {
+	case []float32:
+		for i, v := range b {
+			var m uint32
+			if v {
+				m = 0x3f800000
+			}
+			ov[i] = math.Float32frombits(m)
+		}
+	case []float64:
+		for i, v := range b {
+			var m uint64
+			if v {
+				m = 0x3ff0000000000000
+			}
+			ov[i] = math.Float64frombits(m)
 		}
 	}
 }
