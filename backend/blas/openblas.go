@@ -1,3 +1,5 @@
+//go:build (darwin || freebsd || linux || netbsd) && !android && !faketime
+
 package blas
 
 import (
@@ -41,7 +43,7 @@ type openBLAS struct {
 }
 
 // loadOpenBLAS opens the first OpenBLAS library found and binds its GEMM entry points.
-func loadOpenBLAS() (ob *openBLAS, err error) {
+func loadOpenBLAS() (ob impl, err error) {
 	defer func() {
 		// RegisterLibFunc panics on a missing symbol.
 		if r := recover(); r != nil {
