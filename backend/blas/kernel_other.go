@@ -2,12 +2,15 @@
 
 package blas
 
+// hasFMA is false off amd64: the Go path then uses gonum (the blocked driver stays unused).
 var hasFMA = false
 
+// microKernel is the portable micro-kernel on this architecture.
 func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
 	microKernelGo(kc, a, b, c, ldc)
 }
 
+// microKernelU is the portable unpacked micro-kernel on this architecture.
 func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
 	microKernelUGo(kc, a, lda, b, c, ldc)
 }
