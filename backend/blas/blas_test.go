@@ -172,6 +172,9 @@ func TestBlockedGemmSmallBlocks(t *testing.T) {
 
 // TestMicroKernel compares the assembly micro-kernel with the portable one.
 func TestMicroKernel(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2/FMA assembly micro-kernel on this CPU")
+	}
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, kc := range []int{1, 2, 3, 4, 5, 8, 17, 256} {
 		for _, ldc := range []int{16, 21} {
