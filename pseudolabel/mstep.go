@@ -228,8 +228,7 @@ func eval(y, sigma, p []float64, ax float64) evalSums {
 	var q0, q1, d0, d1, e0, e1 float64
 	k := 0
 	for ; k+2 <= n; k += 2 {
-		r0 := 1 / (ax - sigma[k])
-		r1 := 1 / (ax - sigma[k+1])
+		r0, r1 := recip2(ax-sigma[k], ax-sigma[k+1])
 		y[k], y[k+1] = r0, r1
 		u0, u1 := p[k]*r0, p[k+1]*r1
 		q0 += u0
@@ -270,8 +269,7 @@ func evalP(y, sigma, w, p []float64, ax float64) (s evalSums, P float64, allPos 
 		if !(p0 > 0 && p1 > 0) {
 			allPos = false
 		}
-		r0 := 1 / (ax - sigma[k])
-		r1 := 1 / (ax - sigma[k+1])
+		r0, r1 := recip2(ax-sigma[k], ax-sigma[k+1])
 		y[k], y[k+1] = r0, r1
 		u0, u1 := p0*r0, p1*r1
 		q0 += u0
@@ -317,4 +315,16 @@ func evalMasked(y, sigma, p []float64, ax float64) evalSums {
 		s.qrr += v * r
 	}
 	return s
+}
+
+// recip2 returns 1/a and 1/b for a, b > 0 with one division: v = 1/(ab), 1/a = bv, 1/b = av
+// (two more roundings than plain division). When ab could leave the normal range it divides
+// twice.
+func recip2(a, b float64) (float64, float64) {
+	ab := a * b
+	if ab > 1e-290 && ab < 1e290 {
+		v := 1 / ab
+		return b * v, a * v
+	}
+	return 1 / a, 1 / b
 }

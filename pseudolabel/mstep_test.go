@@ -253,3 +253,12 @@ func TestMStepNewtonSteps(t *testing.T) {
 		}
 	}
 }
+
+func TestRecip2(t *testing.T) {
+	for _, c := range [][2]float64{{1, 3}, {1e-200, 1e-150}, {1e200, 1e150}, {7e-3, 2.5}, {1e-300, 1}} {
+		ra, rb := recip2(c[0], c[1])
+		if math.Abs(ra*c[0]-1) > 1e-15 || math.Abs(rb*c[1]-1) > 1e-15 {
+			t.Fatalf("recip2(%v, %v) = %v, %v", c[0], c[1], ra, rb)
+		}
+	}
+}
