@@ -264,7 +264,7 @@ func (s *emSolver) stepRows(c, lo, hi int) {
 			sums, P, allPos := evalP(yi, si, w, p, u)
 			a := 1 + P
 			if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
-				sol = newton(yi, si, p, a, smax, x0, xw, &sums, false)
+				sol = checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
 			} else {
 				// yi now holds r; p is complete, so solve from scratch.
 				sol = solvePoint(yi, si, p, P, m, allPos, 0)

@@ -187,3 +187,50 @@ func TestLogProd(t *testing.T) {
 		}
 	}
 }
+
+// TestEMHardInputs: peaked σ with exact zeros and tiny entries, large λ, many iterations: the
+// loss stays finite and non-increasing and the rows stay on the simplex.
+func TestEMHardInputs(t *testing.T) {
+	n, k := 250, 10
+	sigma := RandomSigma(n, k, 17)
+	for i := 0; i < n; i++ {
+		row := sigma[i*k : (i+1)*k]
+		switch i % 4 {
+		case 0: // one-hot
+			clear(row)
+			row[i%k] = 1
+		case 1: // zeros and a tiny entry
+			clear(row)
+			row[(i+1)%k], row[(i+2)%k] = 1-1e-30, 1e-30
+		case 2: // float32-like underflow of a sharp softmax
+			for j := range row {
+				row[j] = math.Exp(-80 * float64(j))
+			}
+		}
+	}
+	for _, lambda := range []float64{1.3, 100} {
+		res, err := EM(sigma, n, k, EMOptions{Lambda: lambda, MaxIters: 3000, Tol: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := res.Loss0
+		for it, l := range res.Losses {
+			if math.IsNaN(l) || math.IsInf(l, 0) || l > prev+1e-12*math.Abs(prev) {
+				t.Fatalf("λ=%g iteration %d: loss %v after %v", lambda, it+1, l, prev)
+			}
+			prev = l
+		}
+		for i := 0; i < n; i++ {
+			var s float64
+			for _, v := range res.Y[i*k : (i+1)*k] {
+				if !(v >= 0) {
+					t.Fatalf("λ=%g: y row %d has %v", lambda, i, v)
+				}
+				s += v
+			}
+			if math.Abs(s-1) > 1e-12 {
+				t.Fatalf("λ=%g: row %d sums to %v", lambda, i, s)
+			}
+		}
+	}
+}

@@ -33,7 +33,8 @@ var halley = true
 //
 // and x is the unique root of F(x) = Σ_k y_k(x) = 1 on (σ_max/(1+P), σ_max], where F is convex
 // and decreasing, F' = −Σ_k p_kσ_k/d_k², F″ = 2(1+P)Σ_k p_kσ_k/d_k³, d_k = (1+P)x − σ_k.
-// The root finder starts at Lemma 1's x0 = σ_max/(1+P−p_m), m = argmax σ, where F(x0) ≥ 1, and
+// The root finder starts at max_k σ_k/(1+P−p_k), which is at least Lemma 1's x0 = σ_max/(1+P−p_m),
+// m = argmax σ, and has F ≥ 1 for the same reason (some y_k equals 1 there), and
 // takes Halley steps Δx = −2GF'/(2F'² − GF″), G = F − 1 (Newton's −G/F' when halley is off),
 // kept inside a bracket [lo, hi] with F(lo) ≥ 1 ≥ F(hi). It stops when |Δx| ≤ 1e-12·x and
 // |F(x) − 1| ≤ 1e-12, or, when the step is so small that e = (1+P)|Δx|/min_k d_k ≤ 1e-5, it
@@ -92,11 +93,72 @@ func (s *pointSol) value(r, p float64) float64 {
 // and xWarm > 0 is a previous root used as a start when it is safe.
 func solvePoint(y, sigma, p []float64, P float64, m int, allPos bool, xWarm float64) pointSol {
 	if !allPos {
-		return solveZeros(y, sigma, p, P, xWarm)
+		return checked(y, sigma, p, solveZeros(y, sigma, p, P, xWarm))
 	}
 	smax := sigma[m]
 	a := 1 + P
-	return newton(y, sigma, p, a, smax, smax/(a-p[m]), xWarm, nil, false)
+	return checked(y, sigma, p, newton(y, sigma, p, a, smax, startPoint(sigma, p, a), xWarm, nil, false))
+}
+
+// startPoint returns max_k σ_k/(a − p_k) over p_k > 0. At x_k = σ_k/(a − p_k), y_k(x_k) = 1, so
+// (Lemma 1 applied to each k) F(x_k) ≥ 1 wherever x_k lies in the domain, which holds for the
+// largest x_k since it is at least Lemma 1's x0. Unlike x0 it stays away from the pole
+// σ_max/a when p_m is below the rounding level of a.
+func startPoint(sigma, p []float64, a float64) float64 {
+	b := -1
+	for k, v := range p {
+		// σ_k/(a−p_k) > σ_b/(a−p_b) without dividing (both denominators are positive).
+		if v > 0 && (b < 0 || sigma[k]*(a-p[b]) > sigma[b]*(a-v)) {
+			b = k
+		}
+	}
+	return sigma[b] / (a - p[b])
+}
+
+// checked returns sol when it describes a finite solution, and otherwise solves again with the
+// entries p_k < 1e-14·(1+P) set to 0 (they are below the rounding level of the problem), or
+// as a last resort sets y to the vertex of the largest σ. The result of a retry is direct.
+func checked(y, sigma, p []float64, sol pointSol) pointSol {
+	if sol.direct || (sol.scale > 0 && !math.IsInf(sol.scale, 1) && sol.x > 0 && !math.IsInf(sol.x, 1)) {
+		return sol
+	}
+	var P float64
+	for _, v := range p {
+		P += v
+	}
+	cut := 1e-14 * (1 + P)
+	P = 0
+	for k, v := range p {
+		if v < cut {
+			p[k] = 0
+		}
+		P += p[k]
+	}
+	s := solveZeros(y, sigma, p, P, 0)
+	if !s.direct {
+		for k := range y {
+			y[k] = s.value(y[k], p[k])
+		}
+		s.direct = true
+	}
+	ok := s.x > 0 && !math.IsInf(s.x, 1)
+	for _, v := range y {
+		if !(v >= 0 && v <= 1) {
+			ok = false
+		}
+	}
+	if !ok {
+		m := 0
+		for k := range sigma {
+			if sigma[k] > sigma[m] {
+				m = k
+			}
+		}
+		clear(y)
+		y[m] = 1
+		return pointSol{x: sigma[m], a: 1 + P, direct: true}
+	}
+	return s
 }
 
 // solveZeros handles p with zero entries (the supplement's case).
@@ -141,17 +203,17 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) pointSol {
 			return pointSol{x: c, a: a, direct: true}
 		}
 	}
-	return newton(y, sigma, p, a, sigma[mA], sigma[mA]/(a-p[mA]), xWarm, nil, true)
+	return newton(y, sigma, p, a, sigma[mA], startPoint(sigma, p, a), xWarm, nil, true)
 }
 
 // newton finds the root of F(x) = x·Σ_k p_k/(a x − σ_k) = 1 on (hi/a, hi], hi = max σ over
-// {p_k > 0}, from the Lemma-1 point x0 (F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. If first
+// {p_k > 0}, from x0 (a point with F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. If first
 // is not nil it holds the sums of an evaluation at xWarm already done (r stored in y), and
 // xWarm must satisfy x0 < xWarm < hi. It leaves r_k = 1/(a x − σ_k) in y (0 where p_k = 0) and
 // returns how to form the solution from it. With masked set, entries with p_k = 0 are skipped.
 func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
 	smax := hi
-	lo, loEval := x0, false
+	lo := x0
 	x := x0
 	if xWarm > x0 && xWarm < hi {
 		x = xWarm
@@ -182,7 +244,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 			dx = 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 		}
 		if f >= 1 {
-			lo, loEval = x, true
+			lo = x
 		} else {
 			hi = x
 		}
@@ -199,13 +261,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		}
 		xn := x + dx
 		switch {
-		case !(xn > lo):
-			if loEval {
-				xn = 0.5 * (lo + hi)
-			} else {
-				xn = lo
-			}
-		case !(xn < hi):
+		case !(xn > lo), !(xn < hi):
 			xn = 0.5 * (lo + hi)
 		}
 		if xn == x || hi-lo <= newtonTol*x {

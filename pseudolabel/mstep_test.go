@@ -262,3 +262,30 @@ func TestRecip2(t *testing.T) {
 		}
 	}
 }
+
+// TestMStepTinyP: p_m at the largest σ far below the rounding level of 1+P puts Lemma 1's start
+// on the pole σ_max/(1+P) in floating point; the solver must still return the minimiser.
+func TestMStepTinyP(t *testing.T) {
+	sigma := []float64{0.0114, 0.0836, 0.0324, 0.1747, 0.1941, 0.1492, 0.0974, 0.1345, 0.0056, 0.1173}
+	yPrev := []float64{0, 1.8e-42, 3.9e-176, 0.9999999999996907, 5.9e-111, 3.1e-13, 5.8e-141, 9.2e-21, 2.4e-165, 5.1e-28}
+	p := make([]float64, len(sigma))
+	for j := range p {
+		p[j] = 2.04 * yPrev[j]
+	}
+	y := make([]float64, len(p))
+	MStep(y, sigma, p)
+	var sum float64
+	for _, v := range y {
+		if !(v >= 0) {
+			t.Fatalf("y = %v", y)
+		}
+		sum += v
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Fatalf("Σy = %v", sum)
+	}
+	ref := mmSolve(sigma, p, 20000)
+	if fN, fR := mstepObjective(y, sigma, p), mstepObjective(ref, sigma, p); fN > fR+1e-12*math.Abs(fR) {
+		t.Fatalf("f = %v, independent solver %v", fN, fR)
+	}
+}
