@@ -110,6 +110,10 @@ func TestGradients(t *testing.T) {
 		{"meanpool-stride1", func(x []*Node) *Node { return MeanPool(x[0]).Window(3).Strides(1).Done() }, []*tensors.Tensor{img}},
 		{"slice", func(x []*Node) *Node { return Slice(x[0], AxisRange(1, 4), AxisRange(0, 5).Stride(2)) },
 			[]*tensors.Tensor{randTensor(rng, 5, 5)}},
+		{"gather", func(x []*Node) *Node {
+			// Repeated indices: the gradient (ScatterSum) must add their contributions.
+			return Gather(x[0], Const(x[0].Graph(), [][]int32{{2}, {0}, {2}, {3}}))
+		}, []*tensors.Tensor{randTensor(rng, 4, 3)}},
 		{"dotgeneral", func(x []*Node) *Node { return Einsum("bij,bjk->bik", x[0], x[1]) },
 			[]*tensors.Tensor{randTensor(rng, 2, 3, 4), randTensor(rng, 2, 4, 5)}},
 		{"dot-matmul", func(x []*Node) *Node { return Dot(x[0], x[1]) },

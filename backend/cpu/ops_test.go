@@ -77,7 +77,9 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 		}, []*tensors.Tensor{a, bcast}},
 		{"gather", func(x []*Node) []*Node {
 			idx := Const(x[0].Graph(), [][]int32{{1}, {4}, {0}})
-			return []*Node{Gather(x[0], idx)}
+			upd := Const(x[0].Graph(), [][]float64{{1, 2, 3, 4, 5, 6, 7}, {8, 9, 10, 11, 12, 13, 14}, {-1, -2, -3, -4, -5, -6, -7}})
+			return []*Node{Gather(x[0], idx), ScatterSum(x[0], idx, upd, false, false),
+				ScatterMax(x[0], idx, upd, false, false), ScatterMin(x[0], idx, upd, false, false)}
 		}, []*tensors.Tensor{m1}},
 		{"dot", func(x []*Node) []*Node {
 			return []*Node{Dot(x[0], x[1]), Einsum("bij,bjk->bik", x[2], x[3]), Einsum("bij,bkj->bik", x[2], x[2]),
