@@ -2,6 +2,7 @@ package cpu_test
 
 import (
 	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -338,5 +339,76 @@ func TestConvForward(t *testing.T) {
 				t.Errorf("max relative difference %g", d)
 			}
 		})
+	}
+}
+
+// TestRandomUniform checks RNGBitGenerator through graph.RandomUniform: values in [0, 1) with mean
+// and variance near 1/2 and 1/12, and a new state giving different values.
+func TestRandomUniform(t *testing.T) {
+	b := newBackend(t)
+	state, err := RNGStateFromSeed(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := run(t, b, func(in []*Node) []*Node {
+		s, u1 := RandomUniform(in[0], shapes.Make(dtypes.Float64, 20000))
+		_, u2 := RandomUniform(s, shapes.Make(dtypes.Float32, 20000))
+		return []*Node{u1, u2}
+	}, state)
+	for k, u := range outs {
+		var m, v float64
+		for _, x := range u {
+			if x < 0 || x >= 1 {
+				t.Fatalf("output %d: value %g outside [0,1)", k, x)
+			}
+			m += x
+		}
+		m /= float64(len(u))
+		for _, x := range u {
+			v += (x - m) * (x - m)
+		}
+		v /= float64(len(u))
+		if math.Abs(m-0.5) > 0.01 || math.Abs(v-1.0/12) > 0.005 {
+			t.Errorf("output %d: mean %g, variance %g", k, m, v)
+		}
+	}
+	same := 0
+	for i := range outs[0] {
+		if float32(outs[0][i]) == float32(outs[1][i]) {
+			same++
+		}
+	}
+	if same > 10 {
+		t.Errorf("%d equal values after advancing the state", same)
+	}
+}
+
+// TestDynamicSlice checks DynamicSlice (with a start index clamped so the slice fits) and
+// DynamicUpdateSlice against host loops.
+func TestDynamicSlice(t *testing.T) {
+	b := newBackend(t)
+	rng := rand.New(rand.NewPCG(17, 18))
+	x := randTensor(rng, 5, 7)
+	xs := flat64(x)
+	got := run(t, b, func(in []*Node) []*Node {
+		g := in[0].Graph()
+		i1, i3 := Const(g, int32(1)), Const(g, int32(3))
+		upd := MulScalar(Slice(in[0], AxisRange(0, 2), AxisRange(0, 2)), 10)
+		return []*Node{DynamicSlice(in[0], []*Node{i1, i3}, []int{3, 5}), DynamicUpdateSlice(in[0], upd, []*Node{i3, i1})}
+	}, x)
+	var wantSlice []float64
+	for r := 1; r < 4; r++ {
+		for c := 2; c < 7; c++ { // start 3 clamped to 7−5 = 2
+			wantSlice = append(wantSlice, xs[r*7+c])
+		}
+	}
+	wantUpd := append([]float64(nil), xs...)
+	for r := 0; r < 2; r++ {
+		for c := 0; c < 2; c++ {
+			wantUpd[(3+r)*7+1+c] = 10 * xs[r*7+c]
+		}
+	}
+	if maxRelDiff(got[0], wantSlice) != 0 || maxRelDiff(got[1], wantUpd) != 0 {
+		t.Errorf("DynamicSlice %v\nwant %v\nDynamicUpdateSlice %v\nwant %v", got[0], wantSlice, got[1], wantUpd)
 	}
 }
