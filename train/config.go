@@ -78,6 +78,7 @@ type AugmentConfig struct {
 // PseudolabelConfig drives the y-step of the self-labeling losses.
 type PseudolabelConfig struct {
 	Scope    string  `yaml:"scope" doc:"batch: EM/PGD/MIADM on each mini-batch (N = B, ȳ over the batch); epoch: a dataset-level y refreshed once per epoch"`
+	Sigma    string  `yaml:"sigma" doc:"network mode giving σ for a batch's y-step: train (batch statistics; the batch-norm running averages also take this batch) or eval (running averages, poor early in training)"`
 	Tol      float64 `yaml:"tol" doc:"stop when the relative decrease of the loss is below tol"`
 	MaxIters int     `yaml:"max_iters" doc:"maximum EM (or PGD) iterations per y-step"`
 	PGDStep  float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
@@ -140,7 +141,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none"},
-		Pseudolabel: PseudolabelConfig{Scope: "batch", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
@@ -365,6 +366,7 @@ func (c *Config) Validate() error {
 		oneOf("loss", c.Loss, Losses...),
 		oneOf("optim.name", c.Optim.Name, "adam", "sgd"),
 		oneOf("pseudolabel.scope", c.Pseudolabel.Scope, "batch", "epoch"),
+		oneOf("pseudolabel.sigma", c.Pseudolabel.Sigma, "train", "eval"),
 	} {
 		if e != nil {
 			return e

@@ -13,8 +13,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// network holds the model and its two compiled programs: probs (σ = softmax(z) in inference mode,
-// no gradients, nothing updated) and step (one optimiser step on the method's loss, training mode).
+// network holds the model and its compiled programs: probs (σ = softmax(z) in inference mode, no
+// gradients, nothing updated), sigma (σ of a training batch for its y-step, without gradients, in
+// the mode pseudolabel.sigma names) and step (one optimiser step on the method's loss, training
+// mode).
 type network struct {
 	cfg     *Config
 	k       int
@@ -22,6 +24,7 @@ type network struct {
 	ctx     *context.Context
 	model   models.ModelFn
 	probs   *context.Exec
+	sigma   *context.Exec
 	step    *context.Exec
 	targets bool // step takes soft targets y [B, K]
 	augView bool // step takes the augmented view
@@ -60,12 +63,24 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 	if n.augView && in.pipe == nil {
 		return nil, fmt.Errorf("key augment.pipeline: loss %s needs an augmented view", cfg.Loss)
 	}
-	n.probs, err = context.NewExec(backend, ctx, func(ctx *context.Context, x *Node) *Node {
-		ctx.SetTraining(x.Graph(), false)
-		return Softmax(model(ctx, x), -1)
-	})
-	if err != nil {
+	softmax := func(training bool) func(ctx *context.Context, x *Node) *Node {
+		return func(ctx *context.Context, x *Node) *Node {
+			ctx.SetTraining(x.Graph(), training)
+			return StopGradient(Softmax(model(ctx, x), -1))
+		}
+	}
+	if n.probs, err = context.NewExec(backend, ctx, softmax(false)); err != nil {
 		return nil, err
+	}
+	n.sigma = n.probs
+	if cfg.Pseudolabel.Sigma == "train" {
+		// Batch statistics, as the training step that follows uses: the running averages are
+		// not yet meaningful early in training, and a σ computed with them can be confidently
+		// wrong, a fixed point of the collision cross-entropy (its gradient σ − q vanishes
+		// when σ is one-hot). The batch-norm running averages take this batch's statistics too.
+		if n.sigma, err = context.NewExec(backend, ctx, softmax(true)); err != nil {
+			return nil, err
+		}
 	}
 	n.step, err = context.NewExec(backend, ctx, func(ctx *context.Context, in []*Node) []*Node {
 		loss := n.lossGraph(ctx, in)
@@ -150,9 +165,18 @@ func tensor(x []float32, dims ...int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(x, dims...)
 }
 
-// probabilities returns σ (rows of K float32) for a batch of b examples.
+// probabilities returns σ (rows of K float32) for a batch of b examples in inference mode.
 func (n *network) probabilities(x []float32, b int) ([]float32, error) {
-	out, err := n.probs.Exec(tensor(x, n.in.batchDims(b)...))
+	return n.run(n.probs, x, b)
+}
+
+// batchSigma returns σ of a training batch for its y-step (pseudolabel.sigma's mode).
+func (n *network) batchSigma(x []float32, b int) ([]float32, error) {
+	return n.run(n.sigma, x, b)
+}
+
+func (n *network) run(e *context.Exec, x []float32, b int) ([]float32, error) {
+	out, err := e.Exec(tensor(x, n.in.batchDims(b)...))
 	if err != nil {
 		return nil, err
 	}

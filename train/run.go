@@ -228,7 +228,7 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 			y = gatherRows64(r.st.y, idx, k)
 			break
 		}
-		sigma, err := r.net.probabilities(x, b)
+		sigma, err := r.net.batchSigma(x, b)
 		if err != nil {
 			return 0, err
 		}

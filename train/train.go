@@ -5,15 +5,19 @@
 //
 // Per training step of a self-labeling method (SPEC §5):
 //
-//  1. σ = softmax(model(x)) in inference mode (running batch-norm statistics), without gradients;
+//  1. σ = softmax(model(x)) without gradients, by default with the batch's own batch-norm
+//     statistics (pseudolabel.sigma train), as the training step that follows;
 //  2. y from σ: EM on loss (11) (cce), PGD on loss (10) or (11) (cce-pgd), the MIADM update (miadm),
 //     SeLa's Sinkhorn labels (refreshed on a quadratic schedule over the whole training set);
 //     with pseudolabel.scope epoch, y is solved over the whole training set once per epoch;
 //  3. one Adam or SGD step on mean H2(y, σ(x)) + β·mean H2(y, σ(x')) (Shannon CE for miadm and sela),
 //     x' an augmented view, plus the seed-label CE of weak supervision.
 //
-// Inference mode is chosen for step 1 so that computing σ leaves the running statistics untouched;
-// the training step then uses batch statistics, as usual.
+// Inference mode (pseudolabel.sigma eval) is offered for step 1 but is a poor default: the
+// running statistics lag behind the weights early in training, and a confidently wrong σ is a
+// fixed point of the collision cross-entropy (its gradient σ − q vanishes when σ is one-hot). With
+// train, the running averages also take the statistics of this batch, so they are updated three
+// times per step (σ, clean view, augmented view). Evaluation always uses inference mode.
 package train
 
 import (
