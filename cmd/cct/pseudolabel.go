@@ -38,6 +38,9 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 			if in == "" || out == "" {
 				return fmt.Errorf("flags --in and --out are required")
 			}
+			if ext := strings.ToLower(filepath.Ext(out)); ext != ".npy" && ext != ".csv" {
+				return fmt.Errorf("flag --out %s: unknown extension %q, want .npy or .csv", out, filepath.Ext(out))
+			}
 			opt.Method = strings.ToLower(method)
 			m, err := npy.ReadMatrix(in)
 			if err != nil {

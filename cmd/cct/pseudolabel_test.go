@@ -141,6 +141,7 @@ func TestPseudolabelCommandErrors(t *testing.T) {
 		{"method", []string{"--method", "kmeans", "--in", csv("ok.csv", "0.5,0.5\n")}, `method "kmeans"`},
 		{"missing", []string{"--in", filepath.Join(dir, "nope.npy")}, "nope.npy"},
 		{"no in", []string{}, "--in and --out are required"},
+		{"out ext", []string{"--in", csv("ok2.csv", "0.5,0.5\n"), "--out", filepath.Join(dir, "y.txt")}, `unknown extension ".txt"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
