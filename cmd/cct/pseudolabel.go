@@ -42,6 +42,9 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 				return fmt.Errorf("flag --out %s: unknown extension %q, want .npy or .csv", out, filepath.Ext(out))
 			}
 			opt.Method = strings.ToLower(method)
+			if opt.Method == pseudolabel.MethodSinkhorn && !cmd.Flags().Changed("max-iters") {
+				opt.MaxIters = 0 // Sinkhorn's own cap
+			}
 			m, err := npy.ReadMatrix(in)
 			if err != nil {
 				return err
@@ -85,7 +88,7 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 	f.StringVar(&method, "method", pseudolabel.MethodEM, "solver: em, pgd or sinkhorn")
 	f.Float64Var(&opt.Lambda, "lambda", 100, "fairness weight λ of loss (11) (em, pgd)")
 	f.Float64Var(&opt.Tol, "tol", 1e-5, "stop when the relative decrease of the loss falls below this (em, pgd)")
-	f.IntVar(&opt.MaxIters, "max-iters", 100, "iteration cap")
+	f.IntVar(&opt.MaxIters, "max-iters", 100, "iteration cap (sinkhorn: 10000 unless set)")
 	f.Float64Var(&opt.Step, "step", 1000, "PGD step size (pgd)")
 	f.Float64Var(&opt.Power, "sinkhorn-power", 25, "exponent λ of Q = σ^λ (sinkhorn)")
 	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS)")
