@@ -1,11 +1,20 @@
 // Package cpu is a GoMLX backend that runs computation graphs on the CPU in pure Go, sending matrix
-// products and convolutions to a fast GEMM.
+// products and convolutions to a fast GEMM (package blas: OpenBLAS when present, else pure Go).
 //
 // It records the graph's operations (Builder), compiles them into a topologically ordered program
-// whose intermediate buffers are released after their last use (Executable), and runs one executor
-// per operation. Products of the form ReduceSum(Mul(a, b)) with broadcast operands, which GoMLX's
-// automatic differentiation emits for the gradient of DotGeneral, are rewritten into a single
-// DotGeneral at compile time. Operations it does not support fail with an error naming the op.
+// whose intermediate buffers are released to a pool after their last use and reused in place by
+// elementwise ops (Executable), and runs one executor per operation. Compilation rewrites:
+//
+//   - ReduceSum(Mul(a, b)) with broadcast operands (GoMLX's gradient of DotGeneral and Dot) into a
+//     single product (one GEMM per batch element), never materialising the broadcast product;
+//   - the two convolutions GoMLX emits for the gradient of an NHWC/HWIO 2-D convolution into direct
+//     filter- and input-gradient kernels (package kernels);
+//   - trees of float elementwise ops (arithmetic, unary functions, comparisons, Where, broadcast
+//     operands) into one blocked pass over memory;
+//   - elementwise ops reading a broadcast single value into reading the value directly.
+//
+// Operations and dtypes it does not support fail with an error naming them, at graph-building time
+// where possible. Supported dtypes: bool, int8–64, uint8–64, float32, float64.
 //
 // The backend registers itself under the name "cpu": import this package and call
 // backends.NewWithConfig("cpu"), or use New directly.
