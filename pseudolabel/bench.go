@@ -159,7 +159,7 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 		it, at := firstBelow(em, best.FinalLoss)
 		if it == 0 {
 			// EM stopped (its own rule) above the target: run on without the rule.
-			long, err := em(sigma, opt.N, k, EMOptions{Lambda: opt.Lambda, MaxIters: opt.MaxIters, Threads: opt.Threads}, best.FinalLoss)
+			long, err := emUntil(sigma, opt.N, k, EMOptions{Lambda: opt.Lambda, MaxIters: opt.MaxIters, Threads: opt.Threads}, best.FinalLoss)
 			if err != nil {
 				return BenchReport{}, err
 			}

@@ -54,11 +54,11 @@ func (r Result) FinalLoss() float64 {
 // sigma is N×K row-major with finite entries ≥ 0 and a positive entry per row; rows need not
 // be normalised exactly. The returned Y is a new slice.
 func EM(sigma []float64, n, k int, opt EMOptions) (Result, error) {
-	return em(sigma, n, k, opt, math.Inf(-1))
+	return emUntil(sigma, n, k, opt, math.Inf(-1))
 }
 
-// em is EM that also stops as soon as the loss is ≤ target.
-func em(sigma []float64, n, k int, opt EMOptions, target float64) (Result, error) {
+// emUntil is EM that also stops as soon as the loss is ≤ target.
+func emUntil(sigma []float64, n, k int, opt EMOptions, target float64) (Result, error) {
 	start := time.Now()
 	s, err := newEMSolver(sigma, n, k, opt)
 	if err != nil {
