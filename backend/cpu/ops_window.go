@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"math"
-
 	"github.com/cct-dev/cct/backend/kernels"
 
 	"github.com/gomlx/gomlx/backends"
@@ -310,5 +308,3 @@ func execSelectAndScatter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Bu
 	}
 	return out, nil
 }
-
-var _ = math.Inf
