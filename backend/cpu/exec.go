@@ -73,6 +73,8 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	if !noElementwiseFusion {
 		fuseElementwise(reach, outs)
 		reach = reachable(outs)
+		fuseSums(reach, outs)
+		reach = reachable(outs)
 	}
 	prog := make([]*node, 0, len(reach))
 	for n := range reach {
@@ -359,6 +361,8 @@ func opName(op backends.OpType) string {
 		return "ConvBackInput"
 	case opFusedElementwise:
 		return "FusedElementwise"
+	case opFusedSum:
+		return "FusedSum"
 	}
 	return op.String()
 }

@@ -2,6 +2,8 @@ package cpu
 
 import (
 	"math"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
@@ -222,9 +224,9 @@ func execFusedElementwise(b *Backend, n *node, ins []*Buffer, owned []bool) (*Bu
 	}
 	switch o := out.flat.(type) {
 	case []float32:
-		runFused(prog, n.shape, o, leaves, leafShapes)
+		runFused(prog, n.shape, o, leaves, leafShapes, nil)
 	case []float64:
-		runFused(prog, n.shape, o, leaves, leafShapes)
+		runFused(prog, n.shape, o, leaves, leafShapes, nil)
 	default:
 		return nil, unsupported(n, n.shape.DType)
 	}
@@ -329,7 +331,17 @@ func (r *leafReader[T]) read(s, e int, dims []int, buf []T) ([]T, bool) {
 	return o, false
 }
 
-func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leavesAny []any, leafShapes []shapes.Shape) {
+// fusedSum collects the sum of a fused program's values over its leading axes: value i of the
+// program adds to acc[i mod len(acc)].
+type fusedSum struct {
+	mu  sync.Mutex
+	acc []float64
+}
+
+// runFused evaluates prog over the positions of outShape, writing the values to out, or, when sum
+// is not nil, adding them into sum instead (out is then unused).
+func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leavesAny []any, leafShapes []shapes.Shape,
+	sum *fusedSum) {
 	readers := make([]leafReader[T], len(leavesAny))
 	viewOf := map[int]*leafView{}
 	for i := range prog.views {
@@ -339,8 +351,12 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 		readers[i] = newLeafReader[T](l, leafShapes[i], outShape, viewOf[i])
 	}
 	dims := outShape.Dimensions
-	total := len(out)
+	total := outShape.Size()
 	parallelFor((total+fuseBlock-1)/fuseBlock, max(1, elemGrain/fuseBlock), func(lo, hi int) {
+		var part []float64
+		if sum != nil {
+			part = make([]float64, len(sum.acc))
+		}
 		scratch := make([][]T, len(prog.steps))
 		for i := range scratch {
 			scratch[i] = make([]T, fuseBlock)
@@ -364,7 +380,7 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 					}
 				}
 				dst := scratch[si][:m]
-				if si == len(prog.steps)-1 {
+				if si == len(prog.steps)-1 && sum == nil {
 					dst = out[s:e]
 				}
 				switch {
@@ -382,6 +398,25 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 					binaryBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
 				}
 			}
+			if sum != nil {
+				last := scratch[len(prog.steps)-1][:m]
+				n := len(part)
+				j := s % n
+				for _, v := range last {
+					part[j] += float64(v)
+					j++
+					if j == n {
+						j = 0
+					}
+				}
+			}
+		}
+		if sum != nil {
+			sum.mu.Lock()
+			for i, v := range part {
+				sum.acc[i] += v
+			}
+			sum.mu.Unlock()
 		}
 	})
 }
@@ -947,4 +982,85 @@ func boolsToFloat[T floatT](o []T, b []bool) {
 			ov[i] = math.Float64frombits(m)
 		}
 	}
+}
+
+// opFusedSum is the internal op type of ReduceSum over the leading axes of a fused program.
+const opFusedSum = backends.OpTypeLast + 6
+
+func init() {
+	register(opFusedSum, execFusedSum)
+}
+
+type fusedSumParams struct {
+	prog    fusedProgram
+	inShape shapes.Shape // shape of the program's values
+}
+
+// fuseSums makes a ReduceSum over the leading axes of a fused elementwise program (with no other
+// user) accumulate the program's values block by block (in float64), so they are never stored.
+func fuseSums(reach map[*node]bool, outs []*node) {
+	uses := map[*node]int{}
+	for n := range reach {
+		for _, in := range n.inputs {
+			uses[in]++
+		}
+	}
+	for _, o := range outs {
+		uses[o] += 2
+	}
+	for r := range reach {
+		if r.op != backends.OpTypeReduceSum || len(r.inputs) != 1 {
+			continue
+		}
+		f := r.inputs[0]
+		if f.op != opFusedElementwise || uses[f] != 1 {
+			continue
+		}
+		axes := slices.Clone(r.params.([]int))
+		slices.Sort(axes)
+		leading := len(axes) > 0
+		for i, a := range axes {
+			if a != i {
+				leading = false
+			}
+		}
+		if !leading {
+			continue
+		}
+		fusedSums.Add(1)
+		r.op = opFusedSum
+		r.params = fusedSumParams{prog: f.params.(fusedProgram), inShape: f.shape}
+		r.inputs = f.inputs
+	}
+}
+
+// fusedSums counts the rewrites done by fuseSums.
+var fusedSums atomic.Int64
+
+// FusedSumCount returns how many reductions of fused programs have been compiled.
+func FusedSumCount() int64 { return fusedSums.Load() }
+
+func execFusedSum(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+	p := n.params.(fusedSumParams)
+	leafShapes := make([]shapes.Shape, len(ins))
+	leaves := make([]any, len(ins))
+	for i, in := range ins {
+		leafShapes[i], leaves[i] = in.shape, in.flat
+	}
+	sum := &fusedSum{acc: make([]float64, max(1, n.shape.Size()))}
+	out := b.newBuf(n.shape)
+	switch o := out.flat.(type) {
+	case []float32:
+		runFused[float32](p.prog, p.inShape, nil, leaves, leafShapes, sum)
+		for i, v := range sum.acc {
+			o[i] = float32(v)
+		}
+	case []float64:
+		runFused[float64](p.prog, p.inShape, nil, leaves, leafShapes, sum)
+		copy(o, sum.acc)
+	default:
+		b.release(out)
+		return nil, unsupported(n, n.shape.DType)
+	}
+	return out, nil
 }

@@ -39,14 +39,21 @@ func TestElementwiseFusion(t *testing.T) {
 			Where(GreaterOrEqual(Scalar(a.Graph(), a.DType(), 0.1), Exp(a)), Neg(a), OnesLike(a)),
 			Where(LessOrEqual(Neg(a), b), Exp(b), ZerosLike(a)),
 			Add(Where(NotEqual(Floor(a), Floor(b)), OnesLike(a), ZerosLike(a)), Mul(a, b)),
+			// Sums over leading axes of fused expressions (accumulated without storing them), and
+			// one over a middle axis (not rewritten).
+			ReduceSum(Mul(Sub(a, b), Exp(a)), 0), ReduceSum(Mul(Sub(a, b), Exp(b)), 0, 1),
+			ReduceAllSum(Mul(Add(a, b), Abs(a))), ReduceSum(Mul(Sub(b, a), Exp(a)), 1),
 			// A comparison of another dtype selecting values of this one.
 			Where(GreaterThan(ConvertDType(a, dtypes.Float32), ConvertDType(b, dtypes.Float32)), Exp(a), Neg(b))}
 	}
 	b := newBackend(t)
-	before := cpu.FusedElementwiseCount()
+	before, sumsBefore := cpu.FusedElementwiseCount(), cpu.FusedSumCount()
 	got := run(t, b, fn, x, y)
 	if cpu.FusedElementwiseCount() == before {
 		t.Fatal("no fusion happened")
+	}
+	if n := cpu.FusedSumCount() - sumsBefore; n < 3 {
+		t.Errorf("%d sums of fused programs, want at least 3", n)
 	}
 	cpu.SetElementwiseFusion(false)
 	defer cpu.SetElementwiseFusion(true)
