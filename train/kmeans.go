@@ -71,12 +71,8 @@ func flatInputs(in *inputs) ([]float32, int, error) {
 	if !in.ds.IsImage() {
 		return in.ds.Features, in.ds.D, nil
 	}
-	order := make([]int, in.ds.N)
-	for i := range order {
-		order[i] = i
-	}
 	x := make([]float32, 0, in.ds.N*in.size)
-	err := in.forEachBatch(order, 1000, false, false, 0, 0, func(_ []int, b, _ []float32) error {
+	err := in.forEachBatch(identity(in.ds.N), 1000, false, false, 0, 0, func(_ []int, b, _ []float32) error {
 		x = append(x, b...)
 		return nil
 	})

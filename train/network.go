@@ -211,10 +211,7 @@ func (n *network) trainStep(x, xAug []float32, y, seeds []float32, b int) (float
 // batches of bs. The last batch is padded to bs so that one program serves every batch.
 func (n *network) predictAll(in *inputs, bs int) ([]float32, error) {
 	N := in.ds.N
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
-	}
+	order := identity(N)
 	out := make([]float32, N*n.k)
 	pos := 0
 	bs = min(bs, N)

@@ -176,12 +176,7 @@ func writeMetrics(dir string, history []EpochMetrics) error {
 
 // confusion returns the clusters × classes table over the examples with a known label.
 func confusion(pred, labels []int) (*eval.Table, error) {
-	var p, t []int
-	for i, l := range labels {
-		if l >= 0 {
-			p, t = append(p, pred[i]), append(t, l)
-		}
-	}
+	p, t := known(pred, labels)
 	if len(t) == 0 {
 		return nil, fmt.Errorf("no labels")
 	}

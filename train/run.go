@@ -355,12 +355,7 @@ func score(pred, labels []int) (EpochMetrics, error) {
 		seen[p] = true
 	}
 	m.Clusters = len(seen)
-	var p, t []int
-	for i, l := range labels {
-		if l >= 0 {
-			p, t = append(p, pred[i]), append(t, l)
-		}
-	}
+	p, t := known(pred, labels)
 	if len(t) == 0 {
 		return m, nil
 	}
@@ -370,6 +365,25 @@ func score(pred, labels []int) (EpochMetrics, error) {
 	}
 	m.ACC, m.NMI, m.ARI, m.Scored = s.ACC, s.NMI, s.ARI, s.N
 	return m, nil
+}
+
+// known returns the predictions and labels of the examples whose label is known (≥ 0).
+func known(pred, labels []int) (p, t []int) {
+	for i, l := range labels {
+		if l >= 0 {
+			p, t = append(p, pred[i]), append(t, l)
+		}
+	}
+	return p, t
+}
+
+// identity returns 0, 1, …, n−1.
+func identity(n int) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	return order
 }
 
 // argmaxRows returns the argmax and the maximum of each row of an N×K matrix.
