@@ -36,7 +36,7 @@ func Evaluate(dir string, opt EvalOptions) (rep *eval.Report, err error) {
 	if opt.Batch > 0 {
 		cfg.Eval.Batch = opt.Batch
 	}
-	env := &Env{Out: os.Stderr, Quiet: true}
+	env := &runEnv{Out: os.Stderr, Quiet: true}
 	sh, err := loadShared(&cfg, env)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func jobConfig(dir string) (Config, error) {
 
 // loadNetwork builds the job's network with the weights of the last checkpoint of runDir, for
 // inputs shaped like in.
-func loadNetwork(env *Env, cfg *Config, runDir string, in *inputs) (*network, *trainerState, error) {
+func loadNetwork(env *runEnv, cfg *Config, runDir string, in *inputs) (*network, *trainerState, error) {
 	ctx := context.New()
 	st, err := loadCheckpoint(filepath.Join(runDir, "checkpoint"), ctx)
 	if err != nil {
@@ -166,7 +166,7 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	env := &Env{Backend: b, BackendInfo: info, Out: os.Stderr, Quiet: true}
+	env := &runEnv{Backend: b, BackendInfo: info, Out: os.Stderr, Quiet: true}
 	net, _, err := loadNetwork(env, &cfg, runDir, in)
 	if err != nil {
 		return 0, fmt.Errorf("flag --data: %v", err)

@@ -32,7 +32,7 @@ type EpochMetrics struct {
 
 // shared is what every run of a job uses: the backend and the datasets.
 type shared struct {
-	env       *Env
+	env       *runEnv
 	train     *data.Dataset // training examples (data.subset applied)
 	evalDS    *data.Dataset // evaluation examples
 	k         int           // clusters

@@ -43,8 +43,8 @@ type Options struct {
 	Out     io.Writer // progress and summary lines (nil: os.Stdout)
 }
 
-// Env is what the runs of a job share: the backend and where progress goes.
-type Env struct {
+// runEnv is what the runs of a job share: the backend and where progress goes.
+type runEnv struct {
 	Backend     backends.Backend
 	BackendInfo string // which backend runs, as printed and recorded in reports
 	Out         io.Writer
@@ -52,7 +52,7 @@ type Env struct {
 	label       string // prefix of progress lines, e.g. "run 2/6 "
 }
 
-func (e *Env) printf(format string, args ...any) {
+func (e *runEnv) printf(format string, args ...any) {
 	if !e.Quiet {
 		fmt.Fprintf(e.Out, format, args...)
 	}
@@ -85,7 +85,7 @@ func Train(cfg Config, opt Options) (rep *eval.Report, err error) {
 	if err := prepareRunDir(dir, &cfg, opt.Resume); err != nil {
 		return nil, err
 	}
-	env := &Env{Out: opt.Out, Quiet: opt.Quiet}
+	env := &runEnv{Out: opt.Out, Quiet: opt.Quiet}
 	sh, err := loadShared(&cfg, env)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func firstDiff(a, b string) string {
 }
 
 // loadShared loads the datasets and the input pipelines.
-func loadShared(cfg *Config, env *Env) (*shared, error) {
+func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	t0 := time.Now()
 	dataDir, err := data.Dir(cfg.Data.Dir)
 	if err != nil {
