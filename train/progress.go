@@ -84,10 +84,3 @@ func (p *progress) finish() (meanLoss, imagesPerSec float64) {
 	}
 	return meanLoss, imagesPerSec
 }
-
-// printf writes a line unless quiet.
-func (p *progress) printf(format string, args ...any) {
-	if !p.quiet {
-		fmt.Fprintf(p.w, format, args...)
-	}
-}
