@@ -22,7 +22,8 @@ func newTrainCmd() *cobra.Command {
 default): per mini-batch, σ from the network, pseudo-labels from the method's solver (EM for the
 collision cross-entropy, PGD, MIADM, SeLa's Sinkhorn) and one optimiser step; or the direct
 losses MIGD, IMSAT and IIC; or k-means. It evaluates ACC/NMI/ARI after every epoch and writes
-<runs-dir>/<name>/: config.yaml, metrics.jsonl, checkpoint/, report.json, report.md and
+<runs-dir>/<name>/: config.yaml, metrics.jsonl, checkpoint/, report.json, report.md, curves.png,
+confusion.png and
 assignments.csv (with runs > 1, one run-<r>/ folder per seed and the mean (std) at the top).
 
 A killed run continues from its last checkpoint (end of each epoch) with --resume and then ends
