@@ -2,7 +2,8 @@ package blas
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/cct-dev/cct/backend/internal/parallel"
 )
 
 // smallGemm computes C ← alpha·op(A)·op(B) + beta·C for products with very few rows or columns
@@ -72,21 +73,11 @@ func smallGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda in
 // splitRange calls f on contiguous parts of [0, n) from up to Threads() goroutines, when the work
 // n·k is large enough to pay for them.
 func splitRange(n, k int, f func(lo, hi int)) {
-	workers := min(Threads(), runtime.GOMAXPROCS(0), n)
-	if workers <= 1 || float64(n)*float64(k) < 1<<16 {
-		f(0, n)
-		return
+	workers := min(Threads(), runtime.GOMAXPROCS(0))
+	if float64(n)*float64(k) < 1<<16 {
+		workers = 1
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	parallel.Split(n, workers, f)
 }
 
 // dot returns Σ_i x[i]·y[i] (len(y) ≥ len(x)), with four partial sums.

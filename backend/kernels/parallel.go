@@ -3,6 +3,8 @@ package kernels
 import (
 	"runtime"
 	"sync"
+
+	"github.com/cct-dev/cct/backend/internal/parallel"
 )
 
 // Float is the element type of the kernels.
@@ -10,23 +12,7 @@ type Float interface{ float32 | float64 }
 
 // parallelFor calls f on contiguous sub-ranges of [0, n) from up to GOMAXPROCS goroutines.
 func parallelFor(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		if n > 0 {
-			f(0, n)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	parallel.Split(n, runtime.GOMAXPROCS(0), f)
 }
 
 var pool32, pool64 sync.Pool
