@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,6 +73,9 @@ Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 
 			fmt.Fprintf(out, "memory      max RSS %.0f MiB, Go runtime %.0f MiB, peak heap in use %.0f MiB\n",
 				float64(res.MaxRSSBytes)/(1<<20), float64(res.GoSysBytes)/(1<<20), float64(res.PeakHeapByte)/(1<<20))
 			fmt.Fprintf(out, "loss        %.4f → %.4f\n", res.FirstLoss, res.LastLoss)
+			if opts.Profile {
+				printOpProfile(out, res.OpMs, 30)
+			}
 			return nil
 		},
 	}
@@ -85,5 +90,24 @@ Models: ` + strings.Join(models.Names(), ", ") + `. vgg4 takes 28x28x1, 32x32x3 
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the random data and weights")
 	f.StringVar(&backendSpec, "backend", "auto", "backend: auto, cpu, go (GoMLX's simplego: cannot train convolutions), xla, xla:NAME or xla:/path/plugin.so")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.BoolVar(&opts.Profile, "profile", false, "print the time per step of the slowest operations (cpu backend)")
 	return cmd
+}
+
+// printOpProfile prints the n slowest entries of an operation profile, slowest first.
+func printOpProfile(out io.Writer, opMs map[string]float64, n int) {
+	names := make([]string, 0, len(opMs))
+	total := 0.0
+	for k, v := range opMs {
+		names = append(names, k)
+		total += v
+	}
+	sort.Slice(names, func(i, j int) bool { return opMs[names[i]] > opMs[names[j]] })
+	fmt.Fprintf(out, "operations  %.1f ms/step in total (summed over threads where ops run in parallel)\n", total)
+	for i, k := range names {
+		if i == n {
+			break
+		}
+		fmt.Fprintf(out, "  %8.1f ms  %s\n", opMs[k], k)
+	}
 }

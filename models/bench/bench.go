@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cct-dev/cct/backend/cpu"
 	"github.com/cct-dev/cct/losses"
 	"github.com/cct-dev/cct/models"
 	"github.com/gomlx/gomlx/backends"
@@ -30,6 +31,7 @@ type Options struct {
 	Warmup       int           // untimed steps first (the first one includes graph compilation)
 	LearningRate float64       // Adam learning rate
 	Seed         uint64        // seeds the data and the weights
+	Profile      bool          // record the time per operation (cpu backend only), see Result.OpMs
 }
 
 // Result holds the measurements of a run.
@@ -52,6 +54,9 @@ type Result struct {
 	MaxRSSBytes  int64     `json:"max_rss_bytes"`   // peak resident set size of the process (getrusage)
 	GoSysBytes   uint64    `json:"go_sys_bytes"`    // memory obtained from the OS by the Go runtime
 	PeakHeapByte uint64    `json:"peak_heap_bytes"` // largest Go heap in use seen after a step
+	// OpMs is the time per timed step spent in each operation type and shape (cpu backend, with
+	// Options.Profile).
+	OpMs map[string]float64 `json:"op_ms_per_step,omitempty"`
 }
 
 // Run builds the model on backend, runs opts.Warmup untimed and opts.Steps timed training steps and
@@ -123,12 +128,23 @@ func Run(backend backends.Backend, opts Options) (res *Result, err error) {
 			res.FirstLoss = loss
 			res.Params = models.TrainableParams(ctx)
 		}
+		if i+1 == opts.Warmup && opts.Profile {
+			cpu.SetOpProfile(true)
+			cpu.OpProfile() // reset
+		}
 		if i >= opts.Warmup {
 			res.StepMs = append(res.StepMs, msec(d))
 		}
 		res.LastLoss = loss
 		runtime.ReadMemStats(&ms)
 		res.PeakHeapByte = max(res.PeakHeapByte, ms.HeapInuse)
+	}
+	if opts.Profile {
+		cpu.SetOpProfile(false)
+		res.OpMs = map[string]float64{}
+		for k, d := range cpu.OpProfile() {
+			res.OpMs[k] = msec(d) / float64(opts.Steps)
+		}
 	}
 	res.GoSysBytes = ms.Sys
 	res.MaxRSSBytes = maxRSS()
