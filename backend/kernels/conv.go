@@ -2,28 +2,61 @@ package kernels
 
 import (
 	"fmt"
-	"runtime"
+	"slices"
 
 	"github.com/cct-dev/cct/backend/blas"
 )
 
-// colBudget is the number of elements of the im2col buffer of one tile, and minTileRows the number
-// of im2col rows (output positions) a tile aims for, so that the matrix products are not too thin.
+// colBudget is the number of elements of the patch matrix of one tile, and minTileRows the number of
+// patch rows (output positions) a tile aims for, so that the matrix products are not too thin.
 var (
 	colBudget   = 1 << 21
 	minTileRows = 512
 )
 
+// axisClass groups the output coordinates along one spatial axis that read the same kernel taps:
+// for every o in outs, exactly the offsets t in taps have a source inside the (dilated) input.
+type axisClass struct {
+	outs []int // output coordinates, ascending
+	taps []int // kernel offsets with a source, ascending
+	run  bool  // taps are consecutive and, for every o, so are their sources (one copy per kernel row)
+}
+
+// axisClasses partitions the out output coordinates by their set of valid kernel offsets; src(o, t)
+// is the input coordinate read at output o and offset t, or −1 (padding, or between dilated inputs).
+func axisClasses(out, win int, src func(o, t int) int) []axisClass {
+	var cls []axisClass
+	for o := 0; o < out; o++ {
+		var taps []int
+		for t := 0; t < win; t++ {
+			if src(o, t) >= 0 {
+				taps = append(taps, t)
+			}
+		}
+		k := slices.IndexFunc(cls, func(c axisClass) bool { return slices.Equal(c.taps, taps) })
+		if k < 0 {
+			cls = append(cls, axisClass{taps: taps, run: true})
+			k = len(cls) - 1
+		}
+		c := &cls[k]
+		c.outs = append(c.outs, o)
+		for m := 1; m < len(taps) && c.run; m++ {
+			c.run = taps[m] == taps[m-1]+1 && src(o, taps[m]) == src(o, taps[m-1])+1
+		}
+	}
+	return cls
+}
+
 // convGeom holds the index tables of one convolution: for output row oh and kernel row i,
 // rowIdx[oh·KH+i] is the input row read, or −1 when that position is padding or between dilated
-// rows; colIdx likewise for columns.
+// rows; colIdx likewise for columns. Output positions are split into classes (a row class × a column
+// class) whose patches read the same kernel taps, so that no work is spent on padding.
 type convGeom struct {
 	p              ConvParams
-	oh, ow, k      int // output height, width, and im2col row length KH·KW·C
+	oh, ow         int
 	rowIdx, colIdx []int
-	colRun         []bool // colRun[ow]: the KW input columns read at ow are consecutive and inside the input
-	direct         bool   // the im2col matrix is x itself (1×1 kernel, unit stride, no padding or dilation)
-	nb, kr         int    // tile: images and kernel rows
+	rows, cols     []axisClass
+	direct         bool // the patch matrix is x itself (1×1 kernel, unit stride, no padding or dilation)
 }
 
 // srcIndex maps output coordinate o and window offset t to the input coordinate, or −1.
@@ -36,7 +69,7 @@ func srcIndex(o, t, stride, winDil, padLo, inDil, in int) int {
 }
 
 func newConvGeom(p ConvParams) *convGeom {
-	g := &convGeom{p: p, oh: p.OutH(), ow: p.OutW(), k: p.KH * p.KW * p.C}
+	g := &convGeom{p: p, oh: p.OutH(), ow: p.OutW()}
 	g.rowIdx = make([]int, g.oh*p.KH)
 	for oh := 0; oh < g.oh; oh++ {
 		for i := 0; i < p.KH; i++ {
@@ -49,72 +82,82 @@ func newConvGeom(p ConvParams) *convGeom {
 			g.colIdx[ow*p.KW+j] = srcIndex(ow, j, p.StrideW, p.KDilW, p.PadLeft, p.InDilW, p.W)
 		}
 	}
-	g.colRun = make([]bool, g.ow)
-	for ow := range g.colRun {
-		first := g.colIdx[ow*p.KW]
-		run := first >= 0
-		for j := 1; j < p.KW && run; j++ {
-			run = g.colIdx[ow*p.KW+j] == first+j
-		}
-		g.colRun[ow] = run
-	}
+	g.rows = axisClasses(g.oh, p.KH, func(o, t int) int { return g.rowIdx[o*p.KH+t] })
+	g.cols = axisClasses(g.ow, p.KW, func(o, t int) int { return g.colIdx[o*p.KW+t] })
 	g.direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.InDilH == 1 && p.InDilW == 1 &&
 		p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
-	// Tile: enough images for minTileRows rows, then as many kernel rows as the budget allows, then,
-	// when all kernel rows fit, as many images as the budget allows.
-	rowsPer := max(1, g.oh*g.ow)
-	kwc := p.KW * p.C
-	g.nb = max(1, min(p.N, (minTileRows+rowsPer-1)/rowsPer))
-	g.kr = max(1, min(p.KH, colBudget/(g.nb*rowsPer*kwc)))
-	if g.kr == p.KH {
-		g.nb = max(g.nb, min(p.N, colBudget/(rowsPer*g.k)))
-	}
 	return g
 }
 
-// im2col fills col (nImg·OH·OW rows of length (i1−i0)·KW·C) from the nImg images of x, for kernel
-// rows i0 ≤ i < i1: row (img, oh, ow) holds the input patch read by that output position.
-func im2col[T Float](g *convGeom, x, col []T, nImg, i0, i1 int) {
-	p := g.p
-	imgIn := p.H * p.W * p.C
-	C, KH, KW := p.C, p.KH, p.KW
-	kk := (i1 - i0) * KW * C
-	parallelFor(nImg*g.oh, func(lo, hi int) {
+// convClass is one class of output positions: the row class rc × the column class cc.
+type convClass struct {
+	g      *convGeom
+	rc, cc *axisClass
+	q      int   // positions per image
+	k      int   // patch length: len(rc.taps)·len(cc.taps)·C
+	full   bool  // every kernel tap is read: the packed kernel is w itself
+	all    bool  // the class holds every output position, in NHWC order: rows need no moving
+	offs   []int // per-image output position (oh·OW + ow) of each patch row, in patch order
+}
+
+// classes lists the position classes with at least one tap (positions reading only padding have
+// output 0 and no gradient).
+func (g *convGeom) classes() []convClass {
+	var out []convClass
+	for r := range g.rows {
+		for c := range g.cols {
+			rc, cc := &g.rows[r], &g.cols[c]
+			cl := convClass{g: g, rc: rc, cc: cc, q: len(rc.outs) * len(cc.outs),
+				k:    len(rc.taps) * len(cc.taps) * g.p.C,
+				full: len(rc.taps) == g.p.KH && len(cc.taps) == g.p.KW}
+			if cl.k == 0 || cl.q == 0 {
+				continue
+			}
+			cl.all = cl.q == g.oh*g.ow
+			for _, oh := range rc.outs {
+				for _, ow := range cc.outs {
+					cl.offs = append(cl.offs, oh*g.ow+ow)
+				}
+			}
+			out = append(out, cl)
+		}
+	}
+	return out
+}
+
+// tileImages is the number of images per tile of class cl: enough for minTileRows patch rows, more
+// while the patch matrix stays within colBudget.
+func (cl *convClass) tileImages() int {
+	n := cl.g.p.N
+	nb := max(1, min(n, (minTileRows+cl.q-1)/cl.q))
+	return max(nb, min(n, colBudget/(cl.q*cl.k)))
+}
+
+// gather fills col (nImg·q rows of length k) with the patches of class cl read from the nImg images
+// of x: row (img, oh, ow) holds x at the valid taps, in (kernel row, kernel column, channel) order.
+func gather[T Float](cl *convClass, x, col []T, nImg int) {
+	g, p := cl.g, cl.g.p
+	C, rowLen, imgIn := p.C, p.W*p.C, p.H*p.W*p.C
+	nt := len(cl.cc.taps) * C
+	nr, nc := len(cl.rc.outs), len(cl.cc.outs)
+	parallelFor(nImg*nr, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
-			img, oh := u/g.oh, u%g.oh
-			xi := x[img*imgIn : (img+1)*imgIn]
-			dst := col[(img*g.oh+oh)*g.ow*kk : (img*g.oh+oh+1)*g.ow*kk]
-			for ow := 0; ow < g.ow; ow++ {
-				row := dst[ow*kk : (ow+1)*kk]
-				cols := g.colIdx[ow*KW : (ow+1)*KW]
-				for i := i0; i < i1; i++ {
-					ih := g.rowIdx[oh*KH+i]
-					seg := row[(i-i0)*KW*C : (i-i0+1)*KW*C]
-					if ih < 0 {
-						clear(seg)
+			oh := cl.rc.outs[u%nr]
+			xi := x[(u/nr)*imgIn:]
+			dst := col[u*nc*cl.k : (u+1)*nc*cl.k]
+			for ci, ow := range cl.cc.outs {
+				row := dst[ci*cl.k : (ci+1)*cl.k]
+				cols := g.colIdx[ow*p.KW:]
+				for ti, i := range cl.rc.taps {
+					xrow := xi[g.rowIdx[oh*p.KH+i]*rowLen:]
+					seg := row[ti*nt : (ti+1)*nt]
+					if cl.cc.run {
+						iw := cols[cl.cc.taps[0]]
+						copy(seg, xrow[iw*C:iw*C+nt])
 						continue
 					}
-					xrow := xi[ih*p.W*C : (ih+1)*p.W*C]
-					if g.colRun[ow] {
-						copy(seg, xrow[cols[0]*C:])
-						continue
-					}
-					if C == 1 {
-						for j, iw := range cols {
-							if iw < 0 {
-								seg[j] = 0
-							} else {
-								seg[j] = xrow[iw]
-							}
-						}
-						continue
-					}
-					for j, iw := range cols {
-						if iw < 0 {
-							clear(seg[j*C : (j+1)*C])
-						} else {
-							copy(seg[j*C:(j+1)*C], xrow[iw*C:(iw+1)*C])
-						}
+					for tj, j := range cl.cc.taps {
+						copy(seg[tj*C:(tj+1)*C], xrow[cols[j]*C:(cols[j]+1)*C])
 					}
 				}
 			}
@@ -122,64 +165,30 @@ func im2col[T Float](g *convGeom, x, col []T, nImg, i0, i1 int) {
 	})
 }
 
-// col2im is the adjoint of im2col for kernel rows i0 ≤ i < i1: it adds to dx[img,ih,iw,c] every col
-// entry that im2col copies from that input position; dx is first zeroed when i0 = 0. With at least as
-// many images as workers it scatters image by image (parallel over images); otherwise it gathers row
-// by row (parallel over input rows).
-func col2im[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
-	if nImg >= runtime.GOMAXPROCS(0) {
-		col2imScatter(g, col, dx, nImg, i0, i1)
-	} else {
-		col2imGather(g, col, dx, nImg, i0, i1)
-	}
-}
-
-func col2imScatter[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
-	p := g.p
-	C, KH, KW := p.C, p.KH, p.KW
-	kk := (i1 - i0) * KW * C
-	imgIn, imgCol := p.H*p.W*C, g.oh*g.ow*kk
+// scatter is the adjoint of gather: it adds every col entry to the dx position gather reads it from.
+// Images are independent, so it runs in parallel over images.
+func scatter[T Float](cl *convClass, col, dx []T, nImg int) {
+	g, p := cl.g, cl.g.p
+	C, rowLen, imgIn := p.C, p.W*p.C, p.H*p.W*p.C
+	nt := len(cl.cc.taps) * C
 	parallelFor(nImg, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
 			di := dx[img*imgIn : (img+1)*imgIn]
-			if i0 == 0 {
-				clear(di)
-			}
-			ci := col[img*imgCol : (img+1)*imgCol]
-			for oh := 0; oh < g.oh; oh++ {
-				for ow := 0; ow < g.ow; ow++ {
-					row := ci[(oh*g.ow+ow)*kk : (oh*g.ow+ow+1)*kk]
-					cols := g.colIdx[ow*KW : (ow+1)*KW]
-					for i := i0; i < i1; i++ {
-						ih := g.rowIdx[oh*KH+i]
-						if ih < 0 {
+			ci := col[img*cl.q*cl.k : (img+1)*cl.q*cl.k]
+			for r, oh := range cl.rc.outs {
+				for c, ow := range cl.cc.outs {
+					row := ci[(r*len(cl.cc.outs)+c)*cl.k:]
+					cols := g.colIdx[ow*p.KW:]
+					for ti, i := range cl.rc.taps {
+						drow := di[g.rowIdx[oh*p.KH+i]*rowLen:]
+						seg := row[ti*nt : (ti+1)*nt]
+						if cl.cc.run {
+							iw := cols[cl.cc.taps[0]]
+							addTo(drow[iw*C:iw*C+nt], seg)
 							continue
 						}
-						seg := row[(i-i0)*KW*C : (i-i0+1)*KW*C]
-						drow := di[ih*p.W*C : (ih+1)*p.W*C]
-						if g.colRun[ow] {
-							d := drow[cols[0]*C : cols[0]*C+len(seg)]
-							for c, v := range seg {
-								d[c] += v
-							}
-							continue
-						}
-						if C == 1 {
-							for j, iw := range cols {
-								if iw >= 0 {
-									drow[iw] += seg[j]
-								}
-							}
-							continue
-						}
-						for j, iw := range cols {
-							if iw < 0 {
-								continue
-							}
-							d, s := drow[iw*C:(iw+1)*C], seg[j*C:(j+1)*C]
-							for c := range d {
-								d[c] += s[c]
-							}
+						for tj, j := range cl.cc.taps {
+							addTo(drow[cols[j]*C:(cols[j]+1)*C], seg[tj*C:(tj+1)*C])
 						}
 					}
 				}
@@ -188,47 +197,81 @@ func col2imScatter[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 	})
 }
 
-func col2imGather[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
-	p := g.p
-	C, KH, KW := p.C, p.KH, p.KW
-	kk := (i1 - i0) * KW * C
-	// Inverse tables: for input row ih, the (oh, i) pairs that read it; likewise for columns.
-	type pair struct{ o, t int }
-	invH := make([][]pair, p.H)
-	for oh := 0; oh < g.oh; oh++ {
-		for i := i0; i < i1; i++ {
-			if ih := g.rowIdx[oh*KH+i]; ih >= 0 {
-				invH[ih] = append(invH[ih], pair{oh, i - i0})
+// addTo sets d[i] += s[i].
+func addTo[T Float](d, s []T) {
+	s = s[:len(d)]
+	for i := range d {
+		d[i] += s[i]
+	}
+}
+
+// moveRows copies rows of length O between y (all output positions of images n0 ≤ img < n0+nImg, in
+// NHWC order) and t (the rows of class cl for those images, in patch order): t → y when toY, else
+// y → t.
+func moveRows[T Float](cl *convClass, y, t []T, n0, nImg int, toY bool) {
+	O, imgOut := cl.g.p.O, cl.g.oh*cl.g.ow
+	parallelFor(nImg, func(lo, hi int) {
+		for img := lo; img < hi; img++ {
+			yi := y[(n0+img)*imgOut*O:]
+			ti := t[img*cl.q*O:]
+			for r, off := range cl.offs {
+				if toY {
+					copy(yi[off*O:(off+1)*O], ti[r*O:(r+1)*O])
+				} else {
+					copy(ti[r*O:(r+1)*O], yi[off*O:(off+1)*O])
+				}
 			}
 		}
+	})
+}
+
+// classRows returns the rows of dy of class cl for images n0 ≤ img < n0+nImg in patch order: dy
+// itself when the class holds every position, else a copy in t.
+func classRows[T Float](cl *convClass, dy, t []T, n0, nImg int) []T {
+	if cl.all {
+		return dy[n0*cl.q*cl.g.p.O:]
 	}
-	invW := make([][]pair, p.W)
-	for ow := 0; ow < g.ow; ow++ {
-		for j := 0; j < KW; j++ {
-			if iw := g.colIdx[ow*KW+j]; iw >= 0 {
-				invW[iw] = append(invW[iw], pair{ow, j})
-			}
+	moveRows(cl, dy, t, n0, nImg, false)
+	return t
+}
+
+// packKernel returns the rows of w (KH·KW·C × O) read by class cl, in patch order, in buf; or w
+// itself when the class reads every tap.
+func packKernel[T Float](cl *convClass, w, buf []T) []T {
+	if cl.full {
+		return w
+	}
+	p := cl.g.p
+	co := p.C * p.O
+	wc := buf[:cl.k*p.O]
+	nt := len(cl.cc.taps) * co
+	for ti, i := range cl.rc.taps {
+		dst := wc[ti*nt : (ti+1)*nt]
+		if cl.cc.run {
+			copy(dst, w[(i*p.KW+cl.cc.taps[0])*co:])
+			continue
+		}
+		for tj, j := range cl.cc.taps {
+			copy(dst[tj*co:(tj+1)*co], w[(i*p.KW+j)*co:])
 		}
 	}
-	imgCol := g.oh * g.ow * kk
-	parallelFor(nImg*p.H, func(lo, hi int) {
+	return wc
+}
+
+// unpackKernelAddT adds the transposed packed kernel gradient dwt (O × patch length, patch order) of
+// class cl into dw (HWIO): dw[tap, c, o] += dwt[o, (tap, c)].
+func unpackKernelAddT[T Float](cl *convClass, dwt, dw []T) {
+	p := cl.g.p
+	nt := len(cl.cc.taps)
+	parallelFor(len(cl.rc.taps)*nt, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
-			img, ih := u/p.H, u%p.H
-			ci := col[img*imgCol : (img+1)*imgCol]
-			drow := dx[(img*p.H+ih)*p.W*C : (img*p.H+ih+1)*p.W*C]
-			if i0 == 0 {
-				clear(drow)
-			}
-			for _, hp := range invH[ih] {
-				for iw := 0; iw < p.W; iw++ {
-					d := drow[iw*C : (iw+1)*C]
-					for _, wp := range invW[iw] {
-						off := (hp.o*g.ow+wp.o)*kk + (hp.t*KW+wp.t)*C
-						s := ci[off : off+C]
-						for c := range d {
-							d[c] += s[c]
-						}
-					}
+			i, j := cl.rc.taps[u/nt], cl.cc.taps[u%nt]
+			d := dw[(i*p.KW+j)*p.C*p.O:]
+			for c := 0; c < p.C; c++ {
+				src := dwt[u*p.C+c:]
+				row := d[c*p.O : (c+1)*p.O]
+				for o := range row {
+					row[o] += src[o*cl.k]
 				}
 			}
 		}
@@ -236,11 +279,12 @@ func col2imGather[T Float](g *convGeom, col, dx []T, nImg, i0, i1 int) {
 }
 
 // Conv2D computes y = conv(x, w) as defined by ConvParams; x is N×H×W×C, w is KH×KW×C×O and y,
-// overwritten, is N×OutH×OutW×O. Per tile of images and kernel rows i0 ≤ i < i1 it forms the im2col
-// matrix and adds col·w[i0:i1] to y with one matrix product.
+// overwritten, is N×OutH×OutW×O. For each class of output positions that read the same kernel taps
+// and each tile of images it gathers the patches (valid taps only: padding costs nothing) and
+// multiplies them by the matching rows of w.
 //
 // With input dilation and unit strides (the form in which autodiff expresses the input gradient of a
-// strided convolution) most of the im2col matrix would be zeros; such a convolution is computed as
+// strided convolution) most of the patch entries would be zeros; such a convolution is computed as
 // the input gradient of the corresponding strided convolution instead (see transposedConv).
 func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	p = p.mustValidate(len(x), len(w), len(y), "x", "w", "y")
@@ -264,65 +308,78 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 		return
 	}
 	g := newConvGeom(p)
-	rowsPer := g.oh * g.ow
-	if p.N == 0 || rowsPer == 0 {
+	if p.N == 0 || g.oh*g.ow == 0 {
 		return
 	}
-	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
-		blas.Gemm(false, false, p.N*rowsPer, p.O, g.k, 1, x, g.k, w, p.O, 0, y, p.O)
+		blas.Gemm(false, false, p.N*g.oh*g.ow, p.O, p.C, 1, x, p.C, w, p.O, 0, y, p.O)
 		return
 	}
-	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
-	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += g.nb {
-		nb := min(g.nb, p.N-n0)
-		yt := y[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
-		for i0 := 0; i0 < p.KH; i0 += g.kr {
-			i1 := min(p.KH, i0+g.kr)
-			kk := (i1 - i0) * p.KW * p.C
-			im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb, i0, i1)
-			beta := T(1)
-			if i0 == 0 {
-				beta = 0
-			}
-			blas.Gemm(false, false, nb*rowsPer, p.O, kk, 1, col, kk, w[i0*kwco:i1*kwco], p.O, beta, yt, p.O)
-		}
+	cls := g.classes()
+	if len(cls) == 0 || sumQ(cls) < g.oh*g.ow {
+		clear(y) // some positions read only padding
 	}
+	wbuf := getBuf[T](len(w))
+	defer putBuf(wbuf)
+	for c := range cls {
+		cl := &cls[c]
+		wc := packKernel(cl, w, wbuf)
+		nb := cl.tileImages()
+		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
+		for n0 := 0; n0 < p.N; n0 += nb {
+			m := min(nb, p.N-n0)
+			gather(cl, x[n0*p.H*p.W*p.C:], col, m)
+			if cl.all {
+				blas.Gemm(false, false, m*cl.q, p.O, cl.k, 1, col, cl.k, wc, p.O, 0, y[n0*cl.q*p.O:], p.O)
+				continue
+			}
+			blas.Gemm(false, false, m*cl.q, p.O, cl.k, 1, col, cl.k, wc, p.O, 0, t, p.O)
+			moveRows(cl, y, t, n0, m, true)
+		}
+		putBuf(col)
+		putBuf(t)
+	}
+}
+
+func sumQ(cls []convClass) int {
+	s := 0
+	for _, c := range cls {
+		s += c.q
+	}
+	return s
 }
 
 // Conv2DBackwardInput computes dx = ∂⟨Conv2D(x, w), dy⟩/∂x, the adjoint of Conv2D in x:
 //
 //	dx[n,h,w,c] = Σ_{oh,ow,i,j,o : position (oh,ow,i,j) reads x[n,h,w,c]} dy[n,oh,ow,o]·w[i,j,c,o]
 //
-// as the matrix product dcol = dy·wᵀ followed by col2im, per tile. dx is overwritten.
+// per position class and tile: the patch gradients dy·wᵀ (valid taps only), scattered into dx.
+// dx is overwritten.
 func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 	p = p.mustValidate(len(dx), len(w), len(dy), "dx", "w", "dy")
 	g := newConvGeom(p)
-	rowsPer := g.oh * g.ow
 	if p.N == 0 {
 		return
 	}
-	if rowsPer == 0 {
-		clear(dx)
-		return
-	}
-	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
-		blas.Gemm(false, true, p.N*rowsPer, g.k, p.O, 1, dy, p.O, w, p.O, 0, dx, g.k)
+		blas.Gemm(false, true, p.N*g.oh*g.ow, p.C, p.O, 1, dy, p.O, w, p.O, 0, dx, p.C)
 		return
 	}
-	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
-	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += g.nb {
-		nb := min(g.nb, p.N-n0)
-		dyt := dy[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
-		for i0 := 0; i0 < p.KH; i0 += g.kr {
-			i1 := min(p.KH, i0+g.kr)
-			kk := (i1 - i0) * p.KW * p.C
-			blas.Gemm(false, true, nb*rowsPer, kk, p.O, 1, dyt, p.O, w[i0*kwco:i1*kwco], p.O, 0, col, kk)
-			col2im(g, col, dx[n0*imgIn:(n0+nb)*imgIn], nb, i0, i1)
+	clear(dx)
+	wbuf := getBuf[T](len(w))
+	defer putBuf(wbuf)
+	imgIn := p.H * p.W * p.C
+	for _, cl := range g.classes() {
+		wc := packKernel(&cl, w, wbuf)
+		nb := cl.tileImages()
+		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
+		for n0 := 0; n0 < p.N; n0 += nb {
+			m := min(nb, p.N-n0)
+			blas.Gemm(false, true, m*cl.q, cl.k, p.O, 1, classRows(&cl, dy, t, n0, m), p.O, wc, p.O, 0, col, cl.k)
+			scatter(&cl, col, dx[n0*imgIn:], m)
 		}
+		putBuf(col)
+		putBuf(t)
 	}
 }
 
@@ -330,35 +387,41 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 //
 //	dw[i,j,c,o] = Σ_{n,oh,ow} xd[n, oh·StrideH + i·KDilH − PadTop, ow·StrideW + j·KDilW − PadLeft, c]·dy[n,oh,ow,o]
 //
-// as the matrix product colᵀ·dy accumulated over tiles. dw is overwritten.
+// per position class: dy transposed times the patch matrix, accumulated over tiles of images, added
+// (transposed) to the rows of dw of the class's taps. dw is overwritten.
 func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 	p = p.mustValidate(len(x), len(dw), len(dy), "x", "dw", "dy")
 	g := newConvGeom(p)
-	rowsPer := g.oh * g.ow
-	if p.N == 0 || rowsPer == 0 {
+	if p.N == 0 || g.oh*g.ow == 0 {
 		clear(dw)
 		return
 	}
-	imgIn, kwco := p.H*p.W*p.C, p.KW*p.C*p.O
 	if g.direct {
-		blas.Gemm(true, false, g.k, p.O, p.N*rowsPer, 1, x, g.k, dy, p.O, 0, dw, p.O)
+		blas.Gemm(true, false, p.C, p.O, p.N*g.oh*g.ow, 1, x, p.C, dy, p.O, 0, dw, p.O)
 		return
 	}
-	col := getBuf[T](g.nb * rowsPer * g.kr * p.KW * p.C)
-	defer putBuf(col)
-	for n0 := 0; n0 < p.N; n0 += g.nb {
-		nb := min(g.nb, p.N-n0)
-		dyt := dy[n0*rowsPer*p.O : (n0+nb)*rowsPer*p.O]
-		beta := T(1)
-		if n0 == 0 {
-			beta = 0
+	clear(dw)
+	// Per class, dwᵀ = dyᵀ·patches (O × patch length): the transposed operand is the thin dy, not
+	// the wide patch matrix.
+	dwt := getBuf[T](len(dw))
+	defer putBuf(dwt)
+	imgIn := p.H * p.W * p.C
+	for _, cl := range g.classes() {
+		acc := dwt[:p.O*cl.k]
+		nb := cl.tileImages()
+		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
+		for n0 := 0; n0 < p.N; n0 += nb {
+			m := min(nb, p.N-n0)
+			gather(&cl, x[n0*imgIn:], col, m)
+			beta := T(1)
+			if n0 == 0 {
+				beta = 0
+			}
+			blas.Gemm(true, false, p.O, cl.k, m*cl.q, 1, classRows(&cl, dy, t, n0, m), p.O, col, cl.k, beta, acc, cl.k)
 		}
-		for i0 := 0; i0 < p.KH; i0 += g.kr {
-			i1 := min(p.KH, i0+g.kr)
-			kk := (i1 - i0) * p.KW * p.C
-			im2col(g, x[n0*imgIn:(n0+nb)*imgIn], col, nb, i0, i1)
-			blas.Gemm(true, false, kk, p.O, nb*rowsPer, 1, col, kk, dyt, p.O, beta, dw[i0*kwco:i1*kwco], p.O)
-		}
+		unpackKernelAddT(&cl, acc, dw)
+		putBuf(col)
+		putBuf(t)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -250,26 +251,73 @@ func TestConv2DPanicsOnWrongLength(t *testing.T) {
 	Conv2D(p, make([]float32, 9), make([]float32, 8), make([]float32, 1))
 }
 
-// TestCol2imPathsAgree checks that the scatter and gather forms of col2im give the same dx, and that
-// col2im is the adjoint of im2col: ⟨im2col(x), col⟩ = ⟨x, col2im(col)⟩.
-func TestCol2imPathsAgree(t *testing.T) {
+// TestGatherScatter checks the position classes (every output position in exactly one class, whose
+// taps are exactly those with a source), that gather reads x at the indices of the definition, and
+// that scatter is its adjoint: ⟨gather(x), col⟩ = ⟨x, scatter(col)⟩.
+func TestGatherScatter(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
 	for _, p := range convCases() {
-		g := newConvGeom(p.norm())
-		col := randVec(r, p.N*g.oh*g.ow*g.k)
+		p = p.norm()
+		g := newConvGeom(p)
+		seen := make([]int, g.oh*g.ow)
 		x := randVec(r, p.InputSize())
-		xc := make([]float64, len(col))
-		im2col(g, x, xc, p.N, 0, p.KH)
-		a, b := randVec(r, p.InputSize()), randVec(r, p.InputSize())
-		col2imScatter(g, col, a, p.N, 0, p.KH)
-		col2imGather(g, col, b, p.N, 0, p.KH)
-		for i := range a {
-			if math.Abs(a[i]-b[i]) > 1e-12 {
-				t.Fatalf("%v: scatter dx[%d] = %g, gather %g", p, i, a[i], b[i])
+		for _, cl := range g.classes() {
+			for _, off := range cl.offs {
+				seen[off]++
+			}
+			col := make([]float64, p.N*cl.q*cl.k)
+			gather(&cl, x, col, p.N)
+			// Patch row (img, oh, ow): entries in (row tap, column tap, channel) order.
+			row := 0
+			for img := 0; img < p.N; img++ {
+				for _, off := range cl.offs {
+					oh, ow := off/g.ow, off%g.ow
+					e := 0
+					for i := 0; i < p.KH; i++ {
+						ih := srcIndex(oh, i, p.StrideH, p.KDilH, p.PadTop, p.InDilH, p.H)
+						if ih < 0 != !slices.Contains(cl.rc.taps, i) {
+							t.Fatalf("%v: class row taps %v, row %d tap %d source %d", p, cl.rc.taps, oh, i, ih)
+						}
+						for j := 0; j < p.KW; j++ {
+							iw := srcIndex(ow, j, p.StrideW, p.KDilW, p.PadLeft, p.InDilW, p.W)
+							if iw < 0 != !slices.Contains(cl.cc.taps, j) {
+								t.Fatalf("%v: class column taps %v, column %d tap %d source %d", p, cl.cc.taps, ow, j, iw)
+							}
+							if ih < 0 || iw < 0 {
+								continue
+							}
+							for c := 0; c < p.C; c++ {
+								if got, want := col[row*cl.k+e], x[((img*p.H+ih)*p.W+iw)*p.C+c]; got != want {
+									t.Fatalf("%v: patch (%d,%d,%d) entry %d = %g, want %g", p, img, oh, ow, e, got, want)
+								}
+								e++
+							}
+						}
+					}
+					if e != cl.k {
+						t.Fatalf("%v: patch length %d, class says %d", p, e, cl.k)
+					}
+					row++
+				}
+			}
+			c := randVec(r, len(col))
+			dx := make([]float64, len(x))
+			scatter(&cl, c, dx, p.N)
+			if l, lx := dot(col, c), dot(x, dx); math.Abs(l-lx) > 1e-10*(1+math.Abs(l)) {
+				t.Fatalf("%v: <gather(x),col> = %g, <x,scatter(col)> = %g", p, l, lx)
 			}
 		}
-		if l, lx := dot(xc, col), dot(x, a); math.Abs(l-lx) > 1e-10 {
-			t.Fatalf("%v: <im2col(x),col> = %g, <x,col2im(col)> = %g", p, l, lx)
+		for off, n := range seen {
+			oh, ow := off/g.ow, off%g.ow
+			valid := false
+			for i := 0; i < p.KH; i++ {
+				for j := 0; j < p.KW; j++ {
+					valid = valid || g.rowIdx[oh*p.KH+i] >= 0 && g.colIdx[ow*p.KW+j] >= 0
+				}
+			}
+			if want := map[bool]int{true: 1}[valid]; n != want {
+				t.Fatalf("%v: position (%d,%d) in %d classes, want %d", p, oh, ow, n, want)
+			}
 		}
 	}
 }
