@@ -363,6 +363,8 @@ func opName(op backends.OpType) string {
 		return "FusedElementwise"
 	case opFusedSum:
 		return "FusedSum"
+	case opStepNonNeg:
+		return "NonNegIndicator"
 	}
 	return op.String()
 }

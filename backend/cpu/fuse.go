@@ -1,9 +1,10 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
@@ -43,6 +44,10 @@ type fusedStep struct {
 type fusedProgram struct {
 	steps []fusedStep // the last step is the result
 	views []leafView  // leaves read through an absorbed BroadcastInDim
+	// leafDims holds, for leaves read below an absorbed Reshape, the dimensions of the values
+	// they are combined with (same size as the output); nil entries (or a short slice) mean the
+	// output's dimensions.
+	leafDims [][]int
 }
 
 // leafView says that leaf is broadcast into the output with BroadcastInDim axes (leaf axis i is
@@ -79,11 +84,19 @@ func broadcastsTo(s, out shapes.Shape) bool {
 // opFusedElementwise node evaluated block by block, so that intermediate results never reach memory.
 // Operands (leaves) may have the output's shape, be single values, be bool tensors, or broadcast
 // against the output (including through an absorbed BroadcastInDim), which is then read in place.
+// The tree may pass through Reshape nodes (a reshape does not move row-major data); leaves below a
+// Reshape are broadcast against the shape of the values there. A single elementwise op whose only
+// user is a sum over leading axes also becomes a (one-step) program, so that fuseSums can
+// accumulate it without storing it.
 func fuseElementwise(reach map[*node]bool, outs []*node) {
 	uses := map[*node]int{}
+	sumUser := map[*node]bool{}
 	for n := range reach {
 		for _, in := range n.inputs {
 			uses[in]++
+		}
+		if n.op == backends.OpTypeReduceSum && isLeadingAxes(n.params.([]int)) {
+			sumUser[n.inputs[0]] = true
 		}
 	}
 	for _, o := range outs {
@@ -109,7 +122,10 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			return okOperand(n.inputs[0], n, dt) && okOperand(n.inputs[1], n, dt)
 		}
 		if n.op == backends.OpTypeWhere && n.shape.DType.IsFloat() {
-			return okOperand(n.inputs[0], n, dtypes.Bool) && okOperand(n.inputs[1], n, n.shape.DType) &&
+			// Bool operands are read as they are: single values or the output's shape.
+			c := n.inputs[0]
+			return c.shape.DType == dtypes.Bool && (c.shape.Size() == 1 || sameDims(c.shape, n.shape)) &&
+				okOperand(n.inputs[1], n, n.shape.DType) &&
 				okOperand(n.inputs[2], n, n.shape.DType)
 		}
 		return false
@@ -127,55 +143,85 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 		}
 		var prog fusedProgram
 		var leaves []*node
-		leafIndex := map[*node]int{}
+		type leafKey struct {
+			n    *node
+			ctx  string // dimensions the leaf is broadcast against, and view axes
+			view bool
+		}
+		leafIndex := map[leafKey]int{}
 		count := 0
-		leaf := func(in *node) int {
-			k, ok := leafIndex[in]
+		// leaf returns the operand ref of in, read against values of dimensions dims, through a
+		// BroadcastInDim with the given axes when view is set.
+		leaf := func(in *node, dims []int, view bool, axes []int) int {
+			key := leafKey{n: in, view: view}
+			if in.shape.Size() != 1 && (view || in.shape.Size() != root.shape.Size()) {
+				key.ctx = fmt.Sprint(dims, axes)
+			}
+			k, ok := leafIndex[key]
 			if !ok {
 				k = len(leaves)
-				leafIndex[in] = k
+				leafIndex[key] = k
 				leaves = append(leaves, in)
+				if !slices.Equal(dims, root.shape.Dimensions) {
+					for len(prog.leafDims) < k {
+						prog.leafDims = append(prog.leafDims, nil)
+					}
+					prog.leafDims = append(prog.leafDims, dims)
+				}
+				if view {
+					prog.views = append(prog.views, leafView{leaf: k, axes: axes})
+				}
 			}
 			return -k - 1
 		}
 		var build func(n *node) int
 		build = func(n *node) int {
 			args := make([]int, len(n.inputs))
+			dims := n.shape.Dimensions
 			for i, in := range n.inputs {
 				single := in != root && uses[in] == 1
 				// Comparisons take operands of their own dtype, which must be the program's.
 				sameType := !fusableCompare[in.op] || in.inputs[0].shape.DType == root.shape.DType
 				switch {
-				case single && sameType && candidate(in) && sameDims(in.shape, root.shape):
+				case single && sameType && candidate(in) && sameDims(in.shape, n.shape):
 					absorbed[in] = true
 					count++
 					args[i] = build(in)
-				case single && in.op == backends.OpTypeBroadcastInDim && sameDims(in.shape, root.shape) &&
-					in.shape.DType.IsFloat():
-					// Read the broadcast operand in place.
-					absorbed[in] = true
+				case single && in.op == backends.OpTypeReshape && sameDims(in.shape, n.shape) &&
+					in.shape.DType == root.shape.DType && uses[in.inputs[0]] == 1 && candidate(in.inputs[0]) &&
+					(!fusableCompare[in.inputs[0].op] || in.inputs[0].inputs[0].shape.DType == root.shape.DType):
+					// Values computed in another shape of the same size, in the same row-major order.
+					absorbed[in], absorbed[in.inputs[0]] = true, true
+					count += 2
+					args[i] = build(in.inputs[0])
+				case in.op == backends.OpTypeBroadcastInDim && sameDims(in.shape, n.shape) && in.shape.DType.IsFloat():
+					// Read the broadcast operand in place (if the broadcast has other users, it
+					// is built for them only).
+					if single {
+						absorbed[in] = true
+					}
 					count++
-					args[i] = leaf(in.inputs[0])
-					prog.views = append(prog.views, leafView{leaf: -args[i] - 1, axes: in.params.([]int)})
-				case fusableCompare[in.op] && sameType && candidate(in) && sameDims(in.shape, root.shape):
+					args[i] = leaf(in.inputs[0], dims, true, in.params.([]int))
+				case fusableCompare[in.op] && sameType && candidate(in) && sameDims(in.shape, n.shape):
 					// A comparison with several users (e.g. a ReLU mask used by the forward and
 					// the backward pass) is recomputed from its operands rather than read as a
 					// bool tensor; if every user does so, the tensor is never built.
 					count++
-					cargs := []int{leaf(in.inputs[0]), leaf(in.inputs[1])}
+					cargs := []int{leaf(in.inputs[0], dims, false, nil), leaf(in.inputs[1], dims, false, nil)}
 					prog.steps = append(prog.steps, fusedStep{op: in.op, args: cargs})
 					args[i] = len(prog.steps) - 1
 				default:
-					args[i] = leaf(in)
+					args[i] = leaf(in, dims, false, nil)
 				}
 			}
 			prog.steps = append(prog.steps, fusedStep{op: n.op, args: args})
 			return len(prog.steps) - 1
 		}
 		build(root)
-		if count == 0 {
+		if count == 0 && !(sumUser[root] && uses[root] == 1) {
 			continue
 		}
+		prog = simplifyProgram(prog, leaves)
 		fusedElementwise.Add(1)
 		root.op = opFusedElementwise
 		root.inputs = leaves
@@ -235,6 +281,7 @@ func execFusedElementwise(b *Backend, n *node, ins []*Buffer, owned []bool) (*Bu
 
 // leafReader yields the values of one leaf for a block of output positions.
 type leafReader[T floatT] struct {
+	dims    []int  // dimensions the leaf is broadcast against
 	full    []T    // leaf with the output's size
 	scalar  bool   // single value (in full[0])
 	bools   []bool // bool leaf, read as 0/1
@@ -242,8 +289,12 @@ type leafReader[T floatT] struct {
 	strides []int  // broadcast leaf: source stride per output axis (0 where broadcast)
 }
 
-func newLeafReader[T floatT](flat any, shape, out shapes.Shape, view *leafView) leafReader[T] {
-	var r leafReader[T]
+func newLeafReader[T floatT](flat any, shape shapes.Shape, outDims []int, view *leafView) leafReader[T] {
+	r := leafReader[T]{dims: outDims}
+	outSize := 1
+	for _, d := range outDims {
+		outSize *= d
+	}
 	if bs, ok := flat.([]bool); ok {
 		r.bools = bs
 		r.scalar = len(bs) == 1
@@ -255,17 +306,17 @@ func newLeafReader[T floatT](flat any, shape, out shapes.Shape, view *leafView) 
 		r.full, r.scalar = f, true
 	case view != nil:
 		st := rowMajorStrides(shape.Dimensions)
-		r.src, r.strides = f, make([]int, out.Rank())
+		r.src, r.strides = f, make([]int, len(outDims))
 		for i, a := range view.axes {
 			if shape.Dimensions[i] != 1 {
 				r.strides[a] = st[i]
 			}
 		}
-	case shape.Size() == out.Size():
+	case shape.Size() == outSize:
 		r.full = f
 	default: // same rank, size-1 axes broadcast
 		st := rowMajorStrides(shape.Dimensions)
-		r.src, r.strides = f, make([]int, out.Rank())
+		r.src, r.strides = f, make([]int, len(outDims))
 		for a, d := range shape.Dimensions {
 			if d != 1 {
 				r.strides[a] = st[a]
@@ -277,7 +328,8 @@ func newLeafReader[T floatT](flat any, shape, out shapes.Shape, view *leafView) 
 
 // read returns the leaf's values at output positions [s, e) (or the single value if scalar), using
 // buf as scratch when needed.
-func (r *leafReader[T]) read(s, e int, dims []int, buf []T) ([]T, bool) {
+func (r *leafReader[T]) read(s, e int, buf []T) ([]T, bool) {
+	dims := r.dims
 	switch {
 	case r.bools != nil:
 		if r.scalar {
@@ -334,12 +386,18 @@ func (r *leafReader[T]) read(s, e int, dims []int, buf []T) ([]T, bool) {
 // fusedSum collects the sum of a fused program's values over its leading axes: value i of the
 // program adds to acc[i mod len(acc)].
 type fusedSum struct {
-	mu  sync.Mutex
 	acc []float64
 }
 
 // runFused evaluates prog over the positions of outShape, writing the values to out, or, when sum
-// is not nil, adding them into sum instead (out is then unused).
+// is not nil, adding them into sum instead (out is then unused), or both when out is not nil
+// either.
+//
+// Sums: the blocks of positions are split into contiguous ranges (see parallelParts), each range
+// sums its values into its own float64 accumulators, and the ranges' sums are added in range order,
+// so the result does not depend on scheduling. Within a range, the values of one block are first
+// added up in the element type row by row (rows of L = len(sum.acc)·⌈64/len(sum.acc)⌉ values,
+// at most fuseBlock/L values per accumulator) when the block is made of whole rows.
 func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leavesAny []any, leafShapes []shapes.Shape,
 	sum *fusedSum) {
 	readers := make([]leafReader[T], len(leavesAny))
@@ -348,14 +406,26 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 		viewOf[prog.views[i].leaf] = &prog.views[i]
 	}
 	for i, l := range leavesAny {
-		readers[i] = newLeafReader[T](l, leafShapes[i], outShape, viewOf[i])
+		dims := outShape.Dimensions
+		if i < len(prog.leafDims) && prog.leafDims[i] != nil {
+			dims = prog.leafDims[i]
+		}
+		readers[i] = newLeafReader[T](l, leafShapes[i], dims, viewOf[i])
 	}
-	dims := outShape.Dimensions
 	total := outShape.Size()
-	parallelFor((total+fuseBlock-1)/fuseBlock, max(1, elemGrain/fuseBlock), func(lo, hi int) {
+	var c, rowLen int
+	var parts [][]float64
+	if sum != nil {
+		c = len(sum.acc)
+		rowLen = c * max(1, (sumRowLen+c-1)/c)
+		parts = make([][]float64, runtime.GOMAXPROCS(0))
+	}
+	used := parallelParts((total+fuseBlock-1)/fuseBlock, max(1, elemGrain/fuseBlock), func(w, lo, hi int) {
 		var part []float64
+		var rowAcc []T
 		if sum != nil {
-			part = make([]float64, len(sum.acc))
+			part = make([]float64, rowLen)
+			rowAcc = make([]T, rowLen)
 		}
 		scratch := make([][]T, len(prog.steps))
 		for i := range scratch {
@@ -376,14 +446,22 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 						ops[j], scal[j] = scratch[a][:m], false
 					} else {
 						k := -a - 1
-						ops[j], scal[j] = readers[k].read(s, e, dims, leafBuf[k])
+						ops[j], scal[j] = readers[k].read(s, e, leafBuf[k])
 					}
 				}
 				dst := scratch[si][:m]
-				if si == len(prog.steps)-1 && sum == nil {
+				if si == len(prog.steps)-1 && out != nil {
 					dst = out[s:e]
 				}
 				switch {
+				case st.op == opStepNonNeg:
+					if scal[0] {
+						v := []T{0}
+						nonNegBlock(v, ops[0][:1])
+						fillT(dst, v[0])
+					} else {
+						nonNegBlock(dst, ops[0])
+					}
 				case st.op == backends.OpTypeWhere:
 					whereBlock(dst, ops[0], ops[1], ops[2], scal[0], scal[1], scal[2])
 				case fusableCompare[st.op]:
@@ -400,25 +478,38 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 			}
 			if sum != nil {
 				last := scratch[len(prog.steps)-1][:m]
-				n := len(part)
-				j := s % n
-				for _, v := range last {
-					part[j] += float64(v)
-					j++
-					if j == n {
-						j = 0
+				if out != nil {
+					last = out[s:e]
+				}
+				if s%rowLen == 0 && m%rowLen == 0 {
+					clear(rowAcc)
+					addRows(rowAcc, last)
+					for k, v := range rowAcc {
+						part[k] += float64(v)
+					}
+				} else {
+					j := s % c
+					for _, v := range last {
+						part[j] += float64(v)
+						j++
+						if j == c {
+							j = 0
+						}
 					}
 				}
 			}
 		}
 		if sum != nil {
-			sum.mu.Lock()
-			for i, v := range part {
-				sum.acc[i] += v
-			}
-			sum.mu.Unlock()
+			parts[w] = part
 		}
 	})
+	if sum != nil {
+		for w := 0; w < used; w++ {
+			for j, v := range parts[w] {
+				sum.acc[j%c] += v
+			}
+		}
+	}
 }
 
 // operand returns a full-length view of an operand: the block itself, or, for a single value,
@@ -1063,4 +1154,129 @@ func execFusedSum(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, er
 		return nil, unsupported(n, n.shape.DType)
 	}
 	return out, nil
+}
+
+// opStepNonNeg is a step of fused programs only: NonNeg(x) = 1 where x ≥ 0 (including −0), +0 where
+// x < 0, and x where x is NaN; it is what Sign(Add(Sign(x), 1)) computes (GoMLX's
+// NonNegativeIndicator, used by the gradient of ReduceMax).
+const opStepNonNeg = backends.OpTypeLast + 20
+
+// isConstOne reports whether n is a constant single value equal to 1.
+func isConstOne(n *node) bool {
+	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
+		return false
+	}
+	buf, ok := n.params.(*Buffer)
+	if !ok {
+		return false
+	}
+	switch f := buf.flat.(type) {
+	case []float32:
+		return f[0] == 1
+	case []float64:
+		return f[0] == 1
+	}
+	return false
+}
+
+// simplifyProgram replaces Sign(Add(Sign(x), 1)) (either operand order of the Add) by one
+// opStepNonNeg step, then drops the steps no longer referenced and renumbers the others.
+func simplifyProgram(p fusedProgram, leaves []*node) fusedProgram {
+	refs := make([]int, len(p.steps))
+	for _, st := range p.steps {
+		for _, a := range st.args {
+			if a >= 0 {
+				refs[a]++
+			}
+		}
+	}
+	isOne := func(a int) bool { return a < 0 && isConstOne(leaves[-a-1]) }
+	changed := false
+	for i := range p.steps {
+		st := p.steps[i]
+		if st.op != backends.OpTypeSign || st.args[0] < 0 || refs[st.args[0]] != 1 {
+			continue
+		}
+		add := p.steps[st.args[0]]
+		if add.op != backends.OpTypeAdd {
+			continue
+		}
+		inner := -1
+		switch {
+		case isOne(add.args[1]) && add.args[0] >= 0:
+			inner = add.args[0]
+		case isOne(add.args[0]) && add.args[1] >= 0:
+			inner = add.args[1]
+		}
+		if inner < 0 || refs[inner] != 1 || p.steps[inner].op != backends.OpTypeSign {
+			continue
+		}
+		p.steps[i] = fusedStep{op: opStepNonNeg, args: []int{p.steps[inner].args[0]}}
+		changed = true
+	}
+	if !changed {
+		return p
+	}
+	// Keep the steps reachable from the result, in order.
+	live := make([]bool, len(p.steps))
+	live[len(p.steps)-1] = true
+	for i := len(p.steps) - 1; i >= 0; i-- {
+		if !live[i] {
+			continue
+		}
+		for _, a := range p.steps[i].args {
+			if a >= 0 {
+				live[a] = true
+			}
+		}
+	}
+	newIndex := make([]int, len(p.steps))
+	var steps []fusedStep
+	for i, st := range p.steps {
+		if !live[i] {
+			continue
+		}
+		args := slices.Clone(st.args)
+		for j, a := range args {
+			if a >= 0 {
+				args[j] = newIndex[a]
+			}
+		}
+		newIndex[i] = len(steps)
+		steps = append(steps, fusedStep{op: st.op, args: args})
+	}
+	p.steps = steps
+	return p
+}
+
+// nonNegBlock writes o = NonNeg(x) (see opStepNonNeg) with integer selections, no float branches.
+func nonNegBlock[T floatT](o, x []T) {
+	switch xs := any(x).(type) {
+	case []float32:
+		os := any(o).([]float32)[:len(xs)]
+		for i, v := range xs {
+			b := math.Float32bits(v)
+			var r uint32 = 0x3f800000 // 1
+			if b > 0x80000000 {       // negative, not −0
+				r = 0
+			}
+			if b&0x7fffffff > 0x7f800000 { // NaN
+				r = b
+			}
+			os[i] = math.Float32frombits(r)
+		}
+	case []float64:
+		os := any(o).([]float64)[:len(xs)]
+		for i, v := range xs {
+			b := math.Float64bits(v)
+			var r uint64 = 0x3ff0000000000000
+			if b > 1<<63 {
+				r = 0
+			}
+			if b&(1<<63-1) > 0x7ff0000000000000 {
+				r = b
+			}
+			os[i] = math.Float64frombits(r)
+		}
+	}
 }

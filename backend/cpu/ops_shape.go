@@ -630,6 +630,16 @@ func execReduce(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 	ost := reduceStrides(in.shape, n.params.([]int))
 	dims := in.shape.Dimensions
 	out := b.newBuf(n.shape)
+	if n.op == backends.OpTypeReduceSum && in.shape.Size() > 0 && isLeadingAxes(n.params.([]int)) {
+		switch x := in.flat.(type) {
+		case []float32:
+			sumLeading(out.flat.([]float32), x)
+			return out, nil
+		case []float64:
+			sumLeading(out.flat.([]float64), x)
+			return out, nil
+		}
+	}
 	ok := false
 	switch x := in.flat.(type) {
 	case []float32:
