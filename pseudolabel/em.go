@@ -3,6 +3,8 @@ package pseudolabel
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -139,6 +141,10 @@ func initY(sigma []float64, n, k int, y0 []float64) ([]float64, error) {
 }
 
 // emSolver holds the state of one EM run.
+//
+// Rows are processed in fixed blocks of bsize rows; each block writes its own column sums and
+// log terms, and these are added in block order. The blocks are handed to the goroutines
+// dynamically, yet the result does not depend on the thread count or the scheduling.
 type emSolver struct {
 	n, k        int
 	lambda      float64
@@ -148,17 +154,36 @@ type emSolver struct {
 	col         []float64 // column sums of y
 	nll         float64   // Σ_i −log(σ_i·y_i)
 	w           []float64 // E-step weights λ N u_k / col_k
-	work        []emWork
+	work        []emWork  // one per goroutine
+	bsize       int       // rows per block
+	kpad        int       // stride of bcol: k rounded up to a cache line of float64
+	bcol        []float64 // column sums per block, nblocks×kpad
+	bout        []blockOut
 	cold        bool
+	generic     bool // use the general per-row path at every K
 	newtonSteps int
 }
 
 // emWork is one goroutine's scratch space.
 type emWork struct {
-	p, col []float64
-	nll    float64
-	steps  int
-	_      [64]byte // keep neighbours off the same cache line
+	p  []float64
+	pb []float64 // smallBatch rows of p for stepBlockSmall
+	_  [64]byte  // keep neighbours off the same cache line
+}
+
+// blockOut is one block's Σ −log(σ_i·y_i) and Newton evaluation count.
+type blockOut struct {
+	nll   float64
+	steps int
+	_     [48]byte // one cache line per block
+}
+
+// smallK is the largest K served by the fused small-K path (stepBlockSmall).
+const smallK = 32
+
+// emBlockRows returns the rows per block for n rows: about n/64, at least 32.
+func emBlockRows(n int) int {
+	return max(32, (n+63)/64)
 }
 
 func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {
@@ -176,15 +201,21 @@ func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {
 		return nil, err
 	}
 	t := threadCount(opt.Threads, n)
+	bs := emBlockRows(n)
+	nb := (n + bs - 1) / bs
+	kpad := (k + 7) &^ 7
 	s := &emSolver{
 		n: n, k: k, lambda: opt.Lambda, sigma: sigma, y: y,
 		argmax: make([]int32, n), uprev: make([]float64, n),
 		col: make([]float64, k), w: make([]float64, k),
 		work: make([]emWork, t), cold: opt.ColdStart,
+		bsize: bs, kpad: kpad, bcol: make([]float64, nb*kpad), bout: make([]blockOut, nb),
 	}
 	for c := range s.work {
 		s.work[c].p = make([]float64, k)
-		s.work[c].col = make([]float64, k)
+		if k <= smallK {
+			s.work[c].pb = make([]float64, smallBatch*k)
+		}
 	}
 	for i := 0; i < n; i++ {
 		m := 0
@@ -196,36 +227,67 @@ func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {
 		s.argmax[i] = int32(m)
 	}
 	// Column sums and Σ −log(σ_i·y_i) of the start point.
-	forChunks(n, t, func(c, lo, hi int) {
-		wk := &s.work[c]
-		clear(wk.col)
-		wk.nll = 0
+	s.blocks(func(_ *emWork, b, lo, hi int) {
+		col := s.bcol[b*kpad : b*kpad+k]
+		clear(col)
+		var nll float64
 		for i := lo; i < hi; i++ {
 			yi, si := y[i*k:(i+1)*k], sigma[i*k:(i+1)*k]
 			var dot float64
 			for j, v := range yi {
-				wk.col[j] += v
+				col[j] += v
 				dot += si[j] * v
 			}
-			wk.nll -= math.Log(dot)
+			nll -= math.Log(dot)
 		}
+		s.bout[b] = blockOut{nll: nll}
 	})
 	s.reduce()
 	return s, nil
 }
 
-// reduce sums the goroutines' column sums and log terms into s.col and s.nll.
+// blocks runs fn(work, b, lo, hi) on every block b of rows [lo, hi), spread over len(s.work)
+// goroutines (the calling one included) that take the next undone block until none is left.
+func (s *emSolver) blocks(fn func(wk *emWork, b, lo, hi int)) {
+	nb := len(s.bout)
+	if len(s.work) == 1 {
+		for b := 0; b < nb; b++ {
+			fn(&s.work[0], b, b*s.bsize, min((b+1)*s.bsize, s.n))
+		}
+		return
+	}
+	var next atomic.Int64
+	worker := func(wk *emWork) {
+		for {
+			b := int(next.Add(1) - 1)
+			if b >= nb {
+				return
+			}
+			fn(wk, b, b*s.bsize, min((b+1)*s.bsize, s.n))
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(len(s.work) - 1)
+	for c := 1; c < len(s.work); c++ {
+		go func() {
+			defer wg.Done()
+			worker(&s.work[c])
+		}()
+	}
+	worker(&s.work[0])
+	wg.Wait()
+}
+
+// reduce adds the blocks' column sums and log terms, in block order, into s.col and s.nll.
 func (s *emSolver) reduce() {
 	clear(s.col)
 	s.nll = 0
-	for c := range s.work {
-		wk := &s.work[c]
-		for j, v := range wk.col {
+	for b := range s.bout {
+		for j, v := range s.bcol[b*s.kpad : b*s.kpad+s.k] {
 			s.col[j] += v
 		}
-		s.nll += wk.nll
-		s.newtonSteps += wk.steps
-		wk.steps = 0
+		s.nll += s.bout[b].nll
+		s.newtonSteps += s.bout[b].steps
 	}
 }
 
@@ -246,73 +308,85 @@ func (s *emSolver) step() float64 {
 			s.w[j] = 0
 		}
 	}
-	forChunks(n, len(s.work), s.stepRows)
+	if k <= smallK && !s.generic {
+		s.blocks(s.stepBlockSmall)
+	} else {
+		s.blocks(s.stepBlock)
+	}
 	s.reduce()
 	return s.loss()
 }
 
-// stepRows updates rows [lo, hi) with goroutine c's scratch space.
-func (s *emSolver) stepRows(c, lo, hi int) {
+// stepBlock updates the rows [lo, hi) of block b by the general per-row path.
+func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 	k := s.k
-	wk := &s.work[c]
-	p, col, w := wk.p[:k], wk.col[:k], s.w[:k]
+	p, col := wk.p[:k], s.bcol[b*s.kpad:b*s.kpad+k]
 	clear(col)
 	lp := logProd{m: 1}
 	steps := 0
 	for i := lo; i < hi; i++ {
-		yi, si := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k]
-		yi = yi[:k]
-		si = si[:k]
-		m := int(s.argmax[i])
-		smax := si[m]
-		var sol pointSol
-		if u := s.uprev[i]; u > smax && !s.cold {
-			// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
-			// u, so it is fused with the E-step that computes p and P.
-			sums, P, allPos := evalP(yi, si, w, p, u)
-			a := 1 + P
-			if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
-				sol = checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
-			} else {
-				// yi now holds r; p is complete, so solve from scratch.
-				sol = solvePoint(yi, si, p, P, m, allPos, 0)
-			}
-		} else {
-			var P float64
-			allPos := true
-			for j, v := range yi {
-				q := v * w[j]
-				p[j] = q
-				P += q
-				if !(q > 0) {
-					allPos = false
-				}
-			}
-			sol = solvePoint(yi, si, p, P, m, allPos, 0)
-		}
+		sol := s.solveRow(i, p)
 		s.uprev[i] = sol.x * sol.a
 		steps += sol.steps
-		var dot float64
-		if sol.direct {
-			for j, v := range yi {
-				col[j] += v
-				dot += si[j] * v
-			}
-		} else {
-			// y_ij = p_j r_j (1 − e_j + e_j²)·scale, e_j = adx·r_j (see pointSol).
-			adx, scale := sol.adx, sol.scale
-			for j, r := range yi {
-				e := adx * r
-				v := p[j] * r * (1 - e + e*e) * scale
-				yi[j] = v
-				col[j] += v
-				dot += si[j] * v
-			}
-		}
-		lp.mul(dot)
+		lp.mul(finishRow(s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k], p, col, &sol))
 	}
-	wk.nll = -lp.log()
-	wk.steps = steps
+	s.bout[b] = blockOut{nll: -lp.log(), steps: steps}
+}
+
+// solveRow runs the E-step and the M-step of row i with scratch p (length K): it leaves p_k in
+// p and, in y_i, what sol describes.
+func (s *emSolver) solveRow(i int, p []float64) pointSol {
+	k := s.k
+	yi, si, w := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k], s.w[:k]
+	m := int(s.argmax[i])
+	smax := si[m]
+	if u := s.uprev[i]; u > smax && !s.cold {
+		// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
+		// u, so it is fused with the E-step that computes p and P.
+		sums, P, allPos := evalP(yi, si, w, p, u)
+		a := 1 + P
+		if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
+			return checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
+		}
+		// yi now holds r; p is complete, so solve from scratch.
+		return solvePoint(yi, si, p, P, m, allPos, 0)
+	}
+	var P float64
+	allPos := true
+	for j, v := range yi {
+		q := v * w[j]
+		p[j] = q
+		P += q
+		if !(q > 0) {
+			allPos = false
+		}
+	}
+	return solvePoint(yi, si, p, P, m, allPos, 0)
+}
+
+// finishRow writes the solution that sol describes into y (see pointSol), adds it to col and
+// returns σ·y.
+func finishRow(y, sigma, p, col []float64, sol *pointSol) float64 {
+	k := len(y)
+	sigma, p, col = sigma[:k], p[:k], col[:k]
+	var dot float64
+	if sol.direct {
+		for j, v := range y {
+			col[j] += v
+			dot += sigma[j] * v
+		}
+		return dot
+	}
+	// y_j = p_j r_j (1 − e_j + e_j²)·scale, e_j = adx·r_j.
+	adx, scale := sol.adx, sol.scale
+	for j, r := range y {
+		e := adx * r
+		v := p[j] * r * (1 - e + e*e) * scale
+		y[j] = v
+		col[j] += v
+		dot += sigma[j] * v
+	}
+	return dot
 }
 
 // increaseTol is the relative loss increase still read as rounding when a run stops: a larger

@@ -16,16 +16,19 @@ func BenchmarkEMIteration(b *testing.B) {
 	const n = 10000
 	for _, k := range []int{10, 100, 1000} {
 		sigma := RandomSigma(n, k, 1)
-		for _, cold := range []bool{false, true} {
-			name := fmt.Sprintf("K=%d/warm", k)
-			if cold {
-				name = fmt.Sprintf("K=%d/cold", k)
+		for _, v := range []struct {
+			name          string
+			cold, generic bool
+		}{{"warm", false, false}, {"cold", true, false}, {"warm-generic", false, true}, {"cold-generic", true, true}} {
+			if v.generic && k > smallK {
+				continue
 			}
-			b.Run(name, func(b *testing.B) {
-				s, err := newEMSolver(sigma, n, k, EMOptions{Lambda: 1.3, ColdStart: cold})
+			b.Run(fmt.Sprintf("K=%d/%s", k, v.name), func(b *testing.B) {
+				s, err := newEMSolver(sigma, n, k, EMOptions{Lambda: 1.3, ColdStart: v.cold})
 				if err != nil {
 					b.Fatal(err)
 				}
+				s.generic = v.generic
 				for range 10 {
 					s.step()
 				}

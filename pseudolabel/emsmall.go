@@ -1,0 +1,251 @@
+package pseudolabel
+
+import "math"
+
+// smallBatch is the number of rows stepBlockSmall takes through each of its passes together.
+const smallBatch = 16
+
+// Row states in stepBlockSmall.
+const (
+	rowDone    = iota // sol describes the solution
+	rowPending        // needs the second evaluation, at x
+	rowGeneral        // not started: the general path solves it
+)
+
+// smallState is one row's state between the passes of stepBlockSmall.
+type smallState struct {
+	sol          pointSol
+	x, lo, hi    float64 // next point to evaluate and the bracket of the root
+	q, qr, qrr   float64 // sums of the last evaluation (see evalSums)
+	state, steps int
+}
+
+// stepBlockSmall updates the rows [lo, hi) of block b like stepBlock, for small K, computing
+// the same iterates as the general path (solveRow, newton, finishRow).
+//
+// The usual row has a warm start u = (1+P)x from the previous iteration, all p_k > 0, and a
+// root found within two evaluations of F. Such rows go through three passes, each run over a
+// batch of rows before the next starts, so that the rows' dependency chains overlap:
+//
+//  1. p_k = y_k w_k, P = Σp_k, and r_k = 1/(u − σ_k) with the sums q = Σp_kr_k,
+//     qr = Σp_kr_k², qrr = Σp_kr_k³, followed by a Halley step from x = u/(1+P);
+//  2. the same sums at the Halley iterate and a second step, unless the first ended the solve;
+//  3. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
+//     iteration stopped at an evaluated x), fused with the column sums and σ·y, row by row.
+//
+// Any other row goes, with the state reached so far, to the general path.
+func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
+	k := s.k
+	col, w := s.bcol[b*s.kpad:b*s.kpad+k], s.w[:k]
+	clear(col)
+	lp := logProd{m: 1}
+	steps := 0
+	ys, ss, argmax, uprev := s.y, s.sigma, s.argmax, s.uprev
+	var st [smallBatch]smallState
+	pb := wk.pb[:smallBatch*k]
+	for i0 := lo; i0 < hi; i0 += smallBatch {
+		nb := min(smallBatch, hi-i0)
+		// Pass 1.
+		for t := range st[:nb] {
+			i := i0 + t
+			yi := ys[i*k : i*k+k : i*k+k]
+			si := ss[i*k : i*k+k : i*k+k]
+			m := int(argmax[i])
+			u := uprev[i]
+			if s.cold || !(u > si[m]) {
+				st[t].state = rowGeneral
+				continue
+			}
+			firstSmall(&st[t], yi, si, w, pb[t*k:t*k+k:t*k+k], m, u)
+		}
+		for t := range st[:nb] {
+			if st[t].state == rowPending {
+				i := i0 + t
+				smallHalley(&st[t], ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k], int(argmax[i]))
+			}
+		}
+		// Pass 2.
+		for t := range st[:nb] {
+			if st[t].state == rowPending {
+				i := i0 + t
+				secondSmall(&st[t], ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k])
+			}
+		}
+		for t := range st[:nb] {
+			if st[t].state == rowPending {
+				i := i0 + t
+				y, sigma, p := ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k]
+				m := int(argmax[i])
+				smallHalley(&st[t], y, sigma, p, m)
+				if st[t].state == rowPending {
+					// Rare: go on with the general root finder from the next point.
+					sol := newtonFrom(y, sigma, p, st[t].sol.a, sigma[m], st[t].lo, st[t].hi, st[t].x, st[t].steps, nil, false)
+					st[t].sol, st[t].state = checked(y, sigma, p, sol), rowDone
+				}
+			}
+		}
+		// Pass 3.
+		for t := range st[:nb] {
+			i := i0 + t
+			yi := ys[i*k : i*k+k : i*k+k]
+			si := ss[i*k : i*k+k : i*k+k]
+			p := pb[t*k : t*k+k : t*k+k]
+			sol := &st[t].sol
+			if st[t].state == rowGeneral {
+				*sol = s.solveRow(i, p)
+			}
+			uprev[i] = sol.x * sol.a
+			steps += sol.steps
+			var dot float64
+			if sol.direct {
+				for j, v := range yi {
+					col[j] += v
+					dot += si[j] * v
+				}
+			} else {
+				adx, scale := sol.adx, sol.scale
+				for j, r := range yi {
+					e := adx * r
+					v := p[j] * r * (1 - e + e*e) * scale
+					yi[j] = v
+					col[j] += v
+					dot += si[j] * v
+				}
+			}
+			lp.mul(dot)
+		}
+	}
+	s.bout[b] = blockOut{nll: -lp.log(), steps: steps}
+}
+
+// firstSmall is pass 1 of stepBlockSmall for one row with u > σ_max: the E-step fused with
+// the evaluation at (1+P)x = u (as evalP), then newton's first step. It leaves r_k in y, p_k
+// in p and the outcome in st.
+func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
+	n := len(y)
+	sigma, w, p = sigma[:n], w[:n], p[:n]
+	smax := sigma[m]
+	var q0, q1, d0, d1, e0, e1, P0, P1 float64
+	allPos := true
+	j := 0
+	for ; j+2 <= n; j += 2 {
+		p0, p1 := y[j]*w[j], y[j+1]*w[j+1]
+		p[j], p[j+1] = p0, p1
+		P0 += p0
+		P1 += p1
+		if !(p0 > 0 && p1 > 0) {
+			allPos = false
+		}
+		r0, r1 := recip2(u-sigma[j], u-sigma[j+1])
+		y[j], y[j+1] = r0, r1
+		u0, u1 := p0*r0, p1*r1
+		q0 += u0
+		q1 += u1
+		v0, v1 := u0*r0, u1*r1
+		d0 += v0
+		d1 += v1
+		e0 += v0 * r0
+		e1 += v1 * r1
+	}
+	if j < n {
+		p0 := y[j] * w[j]
+		p[j] = p0
+		P0 += p0
+		if !(p0 > 0) {
+			allPos = false
+		}
+		r := 1 / (u - sigma[j])
+		y[j] = r
+		u0 := p0 * r
+		q0 += u0
+		v := u0 * r
+		d0 += v
+		e0 += v * r
+	}
+	P := P0 + P1
+	a := 1 + P
+	x0, x := smax/(a-p[m]), u/a
+	if !(allPos && x0 < x && x < smax) {
+		// y holds r; p is complete, so solve from scratch.
+		st.sol, st.state = solvePoint(y, sigma, p, P, m, allPos, 0), rowDone
+		return
+	}
+	st.lo, st.hi, st.steps = x0, smax, 0
+	st.x, st.sol.a, st.state = x, a, rowPending
+	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
+}
+
+// secondSmall is pass 2 of stepBlockSmall: the evaluation at (1+P)x (as eval), leaving r_k
+// in y and the sums in st.
+func secondSmall(st *smallState, y, sigma, p []float64) {
+	n := len(y)
+	sigma, p = sigma[:n], p[:n]
+	ax := st.sol.a * st.x
+	var q0, q1, d0, d1, e0, e1 float64
+	j := 0
+	for ; j+2 <= n; j += 2 {
+		r0, r1 := recip2(ax-sigma[j], ax-sigma[j+1])
+		y[j], y[j+1] = r0, r1
+		u0, u1 := p[j]*r0, p[j+1]*r1
+		q0 += u0
+		q1 += u1
+		v0, v1 := u0*r0, u1*r1
+		d0 += v0
+		d1 += v1
+		e0 += v0 * r0
+		e1 += v1 * r1
+	}
+	if j < n {
+		r := 1 / (ax - sigma[j])
+		y[j] = r
+		u0 := p[j] * r
+		q0 += u0
+		v := u0 * r
+		d0 += v
+		e0 += v * r
+	}
+	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
+}
+
+// smallHalley is one pass of newton's loop at st.x, with the sums of an evaluation at (1+P)x
+// whose r_k are in y. It either ends the solve (state rowDone, sol set) or moves st.x to the
+// next point (state rowPending).
+func smallHalley(st *smallState, y, sigma, p []float64, m int) {
+	a, x, q, qr, qrr, smax := st.sol.a, st.x, st.q, st.qr, st.qrr, sigma[m]
+	st.steps++
+	ax := a * x
+	fp := ax*qr - q
+	f := x * q
+	g := f - 1
+	fpp := ax*qrr - qr
+	dx := 2 * g * fp / (2*fp*fp - g*2*a*fpp)
+	if f >= 1 {
+		st.lo = x
+	} else {
+		st.hi = x
+	}
+	sol := pointSol{x: x, a: a, steps: st.steps}
+	switch {
+	case (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0):
+		sol.scale = 1 / q
+	case a*math.Abs(dx) <= extrapTol*(ax-smax) && x+dx > st.lo && x+dx < st.hi:
+		// Finish at x+Δx by the series; its normaliser is Σ q(1 − e_k + e_k²).
+		sol.x = x + dx
+		sol.adx = a * dx
+		sol.scale = 1 / (q - sol.adx*qr + sol.adx*sol.adx*qrr)
+	default:
+		xn := x + dx
+		if !(xn > st.lo) || !(xn < st.hi) {
+			xn = 0.5 * (st.lo + st.hi)
+		}
+		if xn != x && st.hi-st.lo > newtonTol*x {
+			st.x, st.state = xn, rowPending
+			return
+		}
+		sol.scale = 1 / q
+	}
+	if !(sol.scale > 0 && !math.IsInf(sol.scale, 1) && sol.x > 0 && !math.IsInf(sol.x, 1)) {
+		sol = checked(y, sigma, p, sol)
+	}
+	st.sol, st.state = sol, rowDone
+}
