@@ -20,6 +20,7 @@ func run(args []string) (code int) {
 			code = 2
 		}
 	}()
+	defer stopCPUProfile()
 	root := newRootCmd()
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {

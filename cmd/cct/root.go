@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,10 +35,14 @@ variable CCT_<FLAG> (upper case, '-' and '.' become '_'), e.g. CCT_THREADS=2.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return bindFlags(cmd)
+			if err := bindFlags(cmd); err != nil {
+				return err
+			}
+			return startCPUProfile(cmd)
 		},
 	}
 	root.PersistentFlags().String("options", "", "YAML file with flag values (keys are flag names)")
+	root.PersistentFlags().String("cpuprofile", "", "write a Go CPU profile of the command to this file (see go tool pprof)")
 	for _, newCmd := range subcommands {
 		root.AddCommand(newCmd())
 	}
@@ -101,4 +106,33 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+var profileFile *os.File
+
+// startCPUProfile starts the Go CPU profiler when --cpuprofile names a file.
+func startCPUProfile(cmd *cobra.Command) error {
+	path, _ := cmd.Flags().GetString("cpuprofile")
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("flag --cpuprofile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("flag --cpuprofile: %v", err)
+	}
+	profileFile = f
+	return nil
+}
+
+// stopCPUProfile ends the profile started by startCPUProfile, if any.
+func stopCPUProfile() {
+	if profileFile != nil {
+		pprof.StopCPUProfile()
+		profileFile.Close()
+		profileFile = nil
+	}
 }
