@@ -136,6 +136,7 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 	}
 	// Roots are visited from the last node backwards, so a node absorbed by a later root is skipped.
 	sortNodesDesc(nodes)
+	inline := inlinableNodes(nodes, outs, uses, candidate)
 	absorbed := map[*node]bool{}
 	for _, root := range nodes {
 		if absorbed[root] || !candidate(root) || !root.shape.DType.IsFloat() {
@@ -175,6 +176,27 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			return -k - 1
 		}
 		var build func(n *node) int
+		// inlined memoizes the steps of shared nodes recomputed in this program.
+		inlined := map[*node]int{}
+		buildInline := func(in *node) int {
+			if k, ok := inlined[in]; ok {
+				return k
+			}
+			count++
+			k := build(in)
+			inlined[in] = k
+			return k
+		}
+		// operand is the ref of a comparison's operand recomputed in the program.
+		operand := func(in *node, dims []int) int {
+			switch {
+			case inline[in] && sameDims(in.shape, shapes.Make(in.shape.DType, dims...)):
+				return buildInline(in)
+			case in.op == backends.OpTypeReshape && inline[in.inputs[0]] && slices.Equal(in.shape.Dimensions, dims):
+				return buildInline(in.inputs[0])
+			}
+			return leaf(in, dims, false, nil)
+		}
 		build = func(n *node) int {
 			args := make([]int, len(n.inputs))
 			dims := n.shape.Dimensions
@@ -183,6 +205,11 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 				// Comparisons take operands of their own dtype, which must be the program's.
 				sameType := !fusableCompare[in.op] || in.inputs[0].shape.DType == root.shape.DType
 				switch {
+				case in != root && inline[in] && sameDims(in.shape, n.shape):
+					// A cheap shared value: recomputed here rather than stored.
+					args[i] = buildInline(in)
+				case in.op == backends.OpTypeReshape && inline[in.inputs[0]] && sameDims(in.shape, n.shape):
+					args[i] = buildInline(in.inputs[0])
 				case single && sameType && candidate(in) && sameDims(in.shape, n.shape):
 					absorbed[in] = true
 					count++
@@ -207,7 +234,7 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 					// the backward pass) is recomputed from its operands rather than read as a
 					// bool tensor; if every user does so, the tensor is never built.
 					count++
-					cargs := []int{leaf(in.inputs[0], dims, false, nil), leaf(in.inputs[1], dims, false, nil)}
+					cargs := []int{operand(in.inputs[0], dims), operand(in.inputs[1], dims)}
 					prog.steps = append(prog.steps, fusedStep{op: in.op, args: cargs})
 					args[i] = len(prog.steps) - 1
 				default:
@@ -218,7 +245,7 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			return len(prog.steps) - 1
 		}
 		build(root)
-		if count == 0 && !(sumUser[root] && uses[root] == 1) {
+		if count == 0 && !sumUser[root] {
 			continue
 		}
 		prog = simplifyProgram(prog, leaves)
@@ -227,6 +254,112 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 		root.inputs = leaves
 		root.params = prog
 	}
+}
+
+// maxInlineSteps bounds the size of a shared expression recomputed by each of its users.
+const maxInlineSteps = 12
+
+// inlinableNodes returns the shared elementwise nodes that every user can recompute inside its own
+// fused program, and that are cheap to recompute: they read at most one tensor of their own size
+// (other operands are single values or small broadcast tensors) through at most maxInlineSteps
+// ops. Storing such a value costs a write and a read of the full tensor per user; recomputing it
+// costs the one read it would have needed anyway. Users that can recompute a value are fusable
+// elementwise ops of the same shape (comparisons only when all their own users are), sums over
+// leading axes (which then sum the value's own program), and Reshapes whose users all qualify.
+// nodes must be sorted by decreasing id.
+func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*node) bool) map[*node]bool {
+	users := map[*node][]*node{}
+	for _, n := range nodes {
+		for _, in := range n.inputs {
+			users[in] = append(users[in], n)
+		}
+	}
+	isOut := map[*node]bool{}
+	for _, o := range outs {
+		isOut[o] = true
+	}
+	var consumes func(u, n *node) bool
+	consumes = func(u, n *node) bool {
+		if isOut[u] {
+			return false
+		}
+		switch {
+		case u.op == backends.OpTypeReshape:
+			if u.shape.DType != n.shape.DType || len(users[u]) == 0 {
+				return false
+			}
+			for _, v := range users[u] {
+				if v.op == backends.OpTypeReshape || v.op == backends.OpTypeReduceSum || !consumes(v, u) {
+					return false
+				}
+			}
+			return true
+		case u.op == backends.OpTypeReduceSum:
+			return isLeadingAxes(u.params.([]int)) && u.shape.DType.IsFloat()
+		case fusableCompare[u.op]:
+			if !candidate(u) || !sameDims(u.shape, n.shape) || u.inputs[0].shape.DType != n.shape.DType ||
+				len(users[u]) == 0 {
+				return false
+			}
+			for _, v := range users[u] {
+				if isOut[v] || !candidate(v) || !v.shape.DType.IsFloat() || !sameDims(v.shape, u.shape) {
+					return false
+				}
+			}
+			return true
+		}
+		return candidate(u) && u.shape.DType == n.shape.DType && sameDims(u.shape, n.shape)
+	}
+	inline := map[*node]bool{}
+	// cost returns the full-size tensors read by n's program and its number of steps, following
+	// single-use fusable inputs and inlined ones.
+	type costT struct {
+		reads map[*node]bool
+		steps int
+	}
+	memo := map[*node]costT{}
+	var cost func(n *node) costT
+	cost = func(n *node) costT {
+		if c, ok := memo[n]; ok {
+			return c
+		}
+		c := costT{reads: map[*node]bool{}, steps: 1}
+		for _, in := range n.inputs {
+			if (inline[in] || (uses[in] == 1 && candidate(in))) && sameDims(in.shape, n.shape) &&
+				!fusableCompare[in.op] {
+				sub := cost(in)
+				for r := range sub.reads {
+					c.reads[r] = true
+				}
+				c.steps += sub.steps
+			} else if in.shape.Size() == n.shape.Size() {
+				c.reads[in] = true
+			}
+		}
+		memo[n] = c
+		return c
+	}
+	// Inputs before users: increasing ids.
+	for i := len(nodes) - 1; i >= 0; i-- {
+		n := nodes[i]
+		if uses[n] < 2 || isOut[n] || !candidate(n) || !n.shape.DType.IsFloat() || fusableCompare[n.op] ||
+			len(users[n]) == 0 {
+			continue
+		}
+		c := cost(n)
+		if len(c.reads) > 1 || c.steps > maxInlineSteps {
+			continue
+		}
+		ok := true
+		for _, u := range users[n] {
+			if !consumes(u, n) {
+				ok = false
+				break
+			}
+		}
+		inline[n] = ok
+	}
+	return inline
 }
 
 func sameDims(a, b shapes.Shape) bool {
@@ -287,6 +420,8 @@ type leafReader[T floatT] struct {
 	bools   []bool // bool leaf, read as 0/1
 	src     []T    // broadcast leaf: source values
 	strides []int  // broadcast leaf: source stride per output axis (0 where broadcast)
+	tile    []T    // periodic broadcast leaf: src repeated, read at offset p mod period
+	period  int
 }
 
 func newLeafReader[T floatT](flat any, shape shapes.Shape, outDims []int, view *leafView) leafReader[T] {
@@ -323,7 +458,39 @@ func newLeafReader[T floatT](flat any, shape shapes.Shape, outDims []int, view *
 			}
 		}
 	}
+	r.makeTile()
 	return r
+}
+
+// makeTile turns a broadcast reader whose value at output position p is src[p mod P] (broadcast
+// over leading axes only, e.g. a per-channel vector against [N, H, W, C]) into a zero-copy reader of
+// a tile of src repeated over fuseBlock+P values.
+func (r *leafReader[T]) makeTile() {
+	if r.src == nil {
+		return
+	}
+	outSt := rowMajorStrides(r.dims)
+	k := len(r.dims)
+	for k > 0 && r.strides[k-1] == outSt[k-1] && r.dims[k-1] > 1 {
+		k--
+	}
+	for a := 0; a < k; a++ {
+		if r.strides[a] != 0 && r.dims[a] > 1 {
+			return
+		}
+	}
+	period := 1
+	for _, d := range r.dims[k:] {
+		period *= d
+	}
+	if period > 1<<16 || period > len(r.src) {
+		return
+	}
+	r.tile = make([]T, fuseBlock+period)
+	for i := range r.tile {
+		r.tile[i] = r.src[i%period]
+	}
+	r.period = period
 }
 
 // read returns the leaf's values at output positions [s, e) (or the single value if scalar), using
@@ -346,6 +513,9 @@ func (r *leafReader[T]) read(s, e int, buf []T) ([]T, bool) {
 		return r.full, true
 	case r.full != nil:
 		return r.full[s:e], false
+	case r.tile != nil:
+		o := s % r.period
+		return r.tile[o : o+e-s], false
 	}
 	// Broadcast view: walk the output indices of [s, e) with an odometer.
 	rank := len(dims)
@@ -400,18 +570,7 @@ type fusedSum struct {
 // at most fuseBlock/L values per accumulator) when the block is made of whole rows.
 func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leavesAny []any, leafShapes []shapes.Shape,
 	sum *fusedSum) {
-	readers := make([]leafReader[T], len(leavesAny))
-	viewOf := map[int]*leafView{}
-	for i := range prog.views {
-		viewOf[prog.views[i].leaf] = &prog.views[i]
-	}
-	for i, l := range leavesAny {
-		dims := outShape.Dimensions
-		if i < len(prog.leafDims) && prog.leafDims[i] != nil {
-			dims = prog.leafDims[i]
-		}
-		readers[i] = newLeafReader[T](l, leafShapes[i], dims, viewOf[i])
-	}
+	readers := newLeafReaders[T](prog, outShape, leavesAny, leafShapes)
 	total := outShape.Size()
 	var c, rowLen int
 	var parts [][]float64
@@ -427,60 +586,16 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 			part = make([]float64, rowLen)
 			rowAcc = make([]T, rowLen)
 		}
-		scratch := make([][]T, len(prog.steps))
-		for i := range scratch {
-			scratch[i] = make([]T, fuseBlock)
-		}
-		leafBuf := make([][]T, len(readers))
-		for i := range leafBuf {
-			leafBuf[i] = make([]T, fuseBlock)
-		}
-		ops := make([][]T, 3)
-		scal := make([]bool, 3)
+		ev := newFusedEvaluator(prog, readers)
 		for blk := lo; blk < hi; blk++ {
 			s, e := blk*fuseBlock, min((blk+1)*fuseBlock, total)
 			m := e - s
-			for si, st := range prog.steps {
-				for j, a := range st.args {
-					if a >= 0 {
-						ops[j], scal[j] = scratch[a][:m], false
-					} else {
-						k := -a - 1
-						ops[j], scal[j] = readers[k].read(s, e, leafBuf[k])
-					}
-				}
-				dst := scratch[si][:m]
-				if si == len(prog.steps)-1 && out != nil {
-					dst = out[s:e]
-				}
-				switch {
-				case st.op == opStepNonNeg:
-					if scal[0] {
-						v := []T{0}
-						nonNegBlock(v, ops[0][:1])
-						fillT(dst, v[0])
-					} else {
-						nonNegBlock(dst, ops[0])
-					}
-				case st.op == backends.OpTypeWhere:
-					whereBlock(dst, ops[0], ops[1], ops[2], scal[0], scal[1], scal[2])
-				case fusableCompare[st.op]:
-					compareBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
-				case len(st.args) == 1:
-					if scal[0] {
-						fillT(dst, evalUnary(st.op, ops[0][0]))
-					} else {
-						unaryBlock(st.op, dst, ops[0])
-					}
-				default:
-					binaryBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
-				}
+			var dst []T
+			if out != nil {
+				dst = out[s:e]
 			}
+			last := ev.eval(s, e, dst)
 			if sum != nil {
-				last := scratch[len(prog.steps)-1][:m]
-				if out != nil {
-					last = out[s:e]
-				}
 				if s%rowLen == 0 && m%rowLen == 0 {
 					clear(rowAcc)
 					addRows(rowAcc, last)
@@ -510,6 +625,93 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 			}
 		}
 	}
+}
+
+// newLeafReaders returns the readers of a program's leaves for values of shape outShape.
+func newLeafReaders[T floatT](prog fusedProgram, outShape shapes.Shape, leavesAny []any, leafShapes []shapes.Shape) []leafReader[T] {
+	readers := make([]leafReader[T], len(leavesAny))
+	viewOf := map[int]*leafView{}
+	for i := range prog.views {
+		viewOf[prog.views[i].leaf] = &prog.views[i]
+	}
+	for i, l := range leavesAny {
+		dims := outShape.Dimensions
+		if i < len(prog.leafDims) && prog.leafDims[i] != nil {
+			dims = prog.leafDims[i]
+		}
+		readers[i] = newLeafReader[T](l, leafShapes[i], dims, viewOf[i])
+	}
+	return readers
+}
+
+// fusedEvaluator evaluates a fused program on blocks of at most fuseBlock positions; one per
+// goroutine (it owns scratch buffers).
+type fusedEvaluator[T floatT] struct {
+	prog    fusedProgram
+	readers []leafReader[T]
+	scratch [][]T
+	leafBuf [][]T
+	ops     [][]T
+	scal    []bool
+}
+
+func newFusedEvaluator[T floatT](prog fusedProgram, readers []leafReader[T]) *fusedEvaluator[T] {
+	ev := &fusedEvaluator[T]{prog: prog, readers: readers, ops: make([][]T, 3), scal: make([]bool, 3)}
+	ev.scratch = make([][]T, len(prog.steps))
+	for i := range ev.scratch {
+		ev.scratch[i] = make([]T, fuseBlock)
+	}
+	ev.leafBuf = make([][]T, len(readers))
+	for i := range ev.leafBuf {
+		ev.leafBuf[i] = make([]T, fuseBlock)
+	}
+	return ev
+}
+
+// eval computes the program's values at positions [s, e) (e − s ≤ fuseBlock) into dst when dst is
+// not nil (len e − s), else into scratch, and returns them.
+func (ev *fusedEvaluator[T]) eval(s, e int, out []T) []T {
+	m := e - s
+	ops, scal, scratch := ev.ops, ev.scal, ev.scratch
+	steps := ev.prog.steps
+	var dst []T
+	for si, st := range steps {
+		for j, a := range st.args {
+			if a >= 0 {
+				ops[j], scal[j] = scratch[a][:m], false
+			} else {
+				k := -a - 1
+				ops[j], scal[j] = ev.readers[k].read(s, e, ev.leafBuf[k])
+			}
+		}
+		dst = scratch[si][:m]
+		if si == len(steps)-1 && out != nil {
+			dst = out
+		}
+		switch {
+		case st.op == opStepNonNeg:
+			if scal[0] {
+				v := []T{0}
+				nonNegBlock(v, ops[0][:1])
+				fillT(dst, v[0])
+			} else {
+				nonNegBlock(dst, ops[0])
+			}
+		case st.op == backends.OpTypeWhere:
+			whereBlock(dst, ops[0], ops[1], ops[2], scal[0], scal[1], scal[2])
+		case fusableCompare[st.op]:
+			compareBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
+		case len(st.args) == 1:
+			if scal[0] {
+				fillT(dst, evalUnary(st.op, ops[0][0]))
+			} else {
+				unaryBlock(st.op, dst, ops[0])
+			}
+		default:
+			binaryBlock(st.op, dst, ops[0], ops[1], scal[0], scal[1])
+		}
+	}
+	return dst
 }
 
 // operand returns a full-length view of an operand: the block itself, or, for a single value,
@@ -569,6 +771,18 @@ func whereBlockF32(o, c, t, f []float32, cs, ts, fs bool) {
 		}
 		return
 	}
+	if k := whereSIMD(o, c, t, f, ts, fs); k > 0 {
+		if k == len(o) {
+			return
+		}
+		o, c = o[k:], c[k:]
+		if !ts {
+			t = t[k:]
+		}
+		if !fs {
+			f = f[k:]
+		}
+	}
 	c = c[:len(o)]
 	var tv, fv uint32
 	if ts {
@@ -609,6 +823,15 @@ func compareBlockF32(op backends.OpType, o, x, y []float32, xs, ys bool) {
 		compareBlockF32(op, v, x[:1], y[:1], false, false)
 		fillT(o, v[0])
 		return
+	}
+	if k := compareSIMD(op, o, x, y, ys); k > 0 {
+		if k == len(o) {
+			return
+		}
+		o, x = o[k:], x[k:]
+		if !ys {
+			y = y[k:]
+		}
 	}
 	x = x[:len(o)]
 	if ys {
@@ -913,6 +1136,15 @@ func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) {
 			o[i] = T(math.Log(float64(v)))
 		}
 	case backends.OpTypeSqrt:
+		if o32, ok := any(o).([]float32); ok {
+			// Rounding the float64 square root to float32 gives the correctly rounded float32
+			// square root, which is what VSQRTPS computes.
+			if k := simdLen(len(o32)); k > 0 {
+				x32 := any(x).([]float32)[:k]
+				sqrtF32(p32(o32), p32(x32), k)
+				o, x = o[k:], x[k:]
+			}
+		}
 		for i, v := range x {
 			o[i] = T(math.Sqrt(float64(v)))
 		}
@@ -946,6 +1178,20 @@ func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) {
 }
 
 func binaryBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
+	if o32, ok := any(o).([]float32); ok {
+		if k := binarySIMD(op, o32, any(x).([]float32), any(y).([]float32), xs, ys); k > 0 {
+			if k == len(o) {
+				return
+			}
+			o = o[k:]
+			if !xs {
+				x = x[k:]
+			}
+			if !ys {
+				y = y[k:]
+			}
+		}
+	}
 	n := len(o)
 	switch {
 	case !xs && !ys:
@@ -1254,6 +1500,10 @@ func nonNegBlock[T floatT](o, x []T) {
 	switch xs := any(x).(type) {
 	case []float32:
 		os := any(o).([]float32)[:len(xs)]
+		if k := simdLen(len(xs)); k > 0 {
+			nonNegF32(p32(os), p32(xs), k)
+			os, xs = os[k:], xs[k:]
+		}
 		for i, v := range xs {
 			b := math.Float32bits(v)
 			var r uint32 = 0x3f800000 // 1

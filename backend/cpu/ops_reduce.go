@@ -110,6 +110,13 @@ func addRows[T floatT](acc, x []T) {
 		c := x[(r+2)*l : (r+3)*l]
 		d := x[(r+3)*l : (r+4)*l]
 		a, b, c, d = a[:len(acc)], b[:len(acc)], c[:len(acc)], d[:len(acc)]
+		if acc32, ok := any(acc).([]float32); ok {
+			if k := simdLen(l); k == l {
+				addRows4F32(p32(acc32), p32(any(a).([]float32)), p32(any(b).([]float32)), p32(any(c).([]float32)),
+					p32(any(d).([]float32)), k)
+				continue
+			}
+		}
 		for k := range acc {
 			acc[k] += (a[k] + b[k]) + (c[k] + d[k])
 		}

@@ -1,0 +1,155 @@
+package cpu
+
+import (
+	"unsafe"
+
+	"github.com/gomlx/gomlx/backends"
+)
+
+// noSIMD turns the AVX2 loops off (tests compare both ways).
+var noSIMD bool
+
+// simdLen returns how many leading elements of an n-element float32 loop the AVX2 loops take: n
+// rounded down to a multiple of 8, or 0 without AVX2.
+func simdLen(n int) int {
+	if noSIMD || !hasAVX2 {
+		return 0
+	}
+	return n &^ 7
+}
+
+func p32(s []float32) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(s))) }
+
+// binarySIMD computes the first k = simdLen(len(o)) values of o = x op y (xs, ys: single values)
+// for Add, Sub, Mul and Div, and returns k (0 when it computed nothing).
+func binarySIMD(op backends.OpType, o, x, y []float32, xs, ys bool) int {
+	n := simdLen(len(o))
+	if n == 0 || (xs && ys) {
+		return 0
+	}
+	if !xs {
+		_ = x[n-1]
+	}
+	if !ys {
+		_ = y[n-1]
+	}
+	switch {
+	case !xs && !ys:
+		switch op {
+		case backends.OpTypeAdd:
+			addVVF32(p32(o), p32(x), p32(y), n)
+		case backends.OpTypeSub:
+			subVVF32(p32(o), p32(x), p32(y), n)
+		case backends.OpTypeMul:
+			mulVVF32(p32(o), p32(x), p32(y), n)
+		case backends.OpTypeDiv:
+			divVVF32(p32(o), p32(x), p32(y), n)
+		default:
+			return 0
+		}
+	case ys:
+		switch op {
+		case backends.OpTypeAdd:
+			addVSF32(p32(o), p32(x), y[0], n)
+		case backends.OpTypeSub:
+			subVSF32(p32(o), p32(x), y[0], n)
+		case backends.OpTypeMul:
+			mulVSF32(p32(o), p32(x), y[0], n)
+		case backends.OpTypeDiv:
+			divVSF32(p32(o), p32(x), y[0], n)
+		default:
+			return 0
+		}
+	default: // xs
+		switch op {
+		case backends.OpTypeAdd:
+			addVSF32(p32(o), p32(y), x[0], n)
+		case backends.OpTypeSub:
+			subSVF32(p32(o), p32(y), x[0], n)
+		case backends.OpTypeMul:
+			mulVSF32(p32(o), p32(y), x[0], n)
+		case backends.OpTypeDiv:
+			divSVF32(p32(o), p32(y), x[0], n)
+		default:
+			return 0
+		}
+	}
+	return n
+}
+
+// compareSIMD computes the first simdLen(len(o)) values of o = (x op y ? 1 : 0), y a single value
+// when ys, and returns how many it computed.
+func compareSIMD(op backends.OpType, o, x, y []float32, ys bool) int {
+	n := simdLen(len(o))
+	if n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	if ys {
+		c := y[0]
+		switch op {
+		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+			eqVSF32(p32(o), p32(x), c, n)
+		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+			neVSF32(p32(o), p32(x), c, n)
+		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+			ltVSF32(p32(o), p32(x), c, n)
+		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+			leVSF32(p32(o), p32(x), c, n)
+		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+			geVSF32(p32(o), p32(x), c, n)
+		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+			gtVSF32(p32(o), p32(x), c, n)
+		default:
+			return 0
+		}
+		return n
+	}
+	_ = y[n-1]
+	switch op {
+	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
+		eqVVF32(p32(o), p32(x), p32(y), n)
+	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
+		neVVF32(p32(o), p32(x), p32(y), n)
+	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
+		ltVVF32(p32(o), p32(x), p32(y), n)
+	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
+		leVVF32(p32(o), p32(x), p32(y), n)
+	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
+		geVVF32(p32(o), p32(x), p32(y), n)
+	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
+		gtVVF32(p32(o), p32(x), p32(y), n)
+	default:
+		return 0
+	}
+	return n
+}
+
+// whereSIMD computes the first simdLen(len(o)) values of o = bits(c) ≠ 0 ? t : f (t, f single
+// values when ts, fs) and returns how many it computed.
+func whereSIMD(o, c, t, f []float32, ts, fs bool) int {
+	n := simdLen(len(o))
+	if n == 0 {
+		return 0
+	}
+	_ = c[n-1]
+	mode := 0
+	var tv, fv float32
+	tp, fp := p32(o), p32(o) // unused when the value is single
+	if ts {
+		mode |= 1
+		tv = t[0]
+	} else {
+		_ = t[n-1]
+		tp = p32(t)
+	}
+	if fs {
+		mode |= 2
+		fv = f[0]
+	} else {
+		_ = f[n-1]
+		fp = p32(f)
+	}
+	whereF32(p32(o), p32(c), tp, fp, tv, fv, mode, n)
+	return n
+}

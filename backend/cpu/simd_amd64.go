@@ -1,0 +1,103 @@
+package cpu
+
+func cpuidCPU(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+func xgetbvCPU() (eax, edx uint32)
+
+// The float32 loops of simd_amd64.s; n must be a multiple of 8 and the slices behind the pointers
+// at least n long.
+
+//go:noescape
+func addVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func subVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func mulVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func divVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func addVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func subVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func mulVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func divVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func subSVF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func divSVF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func eqVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func neVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func ltVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func leVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func geVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func gtVVF32(o, x, y *float32, n int)
+
+//go:noescape
+func eqVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func neVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func ltVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func leVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func geVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func gtVSF32(o, x *float32, c float32, n int)
+
+//go:noescape
+func whereF32(o, c, t, f *float32, tv, fv float32, mode, n int)
+
+//go:noescape
+func nonNegF32(o, x *float32, n int)
+
+//go:noescape
+func sqrtF32(o, x *float32, n int)
+
+//go:noescape
+func addRows4F32(acc, a, b, c, d *float32, n int)
+
+// hasAVX2 reports whether the CPU and the OS support AVX2 (with the YMM state enabled).
+var hasAVX2 = func() bool {
+	maxID, _, _, _ := cpuidCPU(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuidCPU(1, 0)
+	const osxsave, avx = 1 << 27, 1 << 28
+	if ecx1&osxsave == 0 || ecx1&avx == 0 {
+		return false
+	}
+	if xcr0, _ := xgetbvCPU(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuidCPU(7, 0)
+	return ebx7&(1<<5) != 0
+}()
