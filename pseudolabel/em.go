@@ -320,15 +320,57 @@ func (s *emSolver) step() float64 {
 // stepBlock updates the rows [lo, hi) of block b by the general per-row path.
 func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 	k := s.k
-	p, col := wk.p[:k], s.bcol[b*s.kpad:b*s.kpad+k]
+	p, col, w := wk.p[:k], s.bcol[b*s.kpad:b*s.kpad+k], s.w[:k]
 	clear(col)
 	lp := logProd{m: 1}
 	steps := 0
 	for i := lo; i < hi; i++ {
-		sol := s.solveRow(i, p)
+		yi, si := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k]
+		yi = yi[:k]
+		si = si[:k]
+		m := int(s.argmax[i])
+		smax := si[m]
+		var sol pointSol
+		if u := s.uprev[i]; u > smax && !s.cold {
+			sums, P, allPos := evalP(yi, si, w, p, u)
+			a := 1 + P
+			if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
+				sol = checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
+			} else {
+				sol = solvePoint(yi, si, p, P, m, allPos, 0)
+			}
+		} else {
+			var P float64
+			allPos := true
+			for j, v := range yi {
+				q := v * w[j]
+				p[j] = q
+				P += q
+				if !(q > 0) {
+					allPos = false
+				}
+			}
+			sol = solvePoint(yi, si, p, P, m, allPos, 0)
+		}
 		s.uprev[i] = sol.x * sol.a
 		steps += sol.steps
-		lp.mul(finishRow(s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k], p, col, &sol))
+		var dot float64
+		if sol.direct {
+			for j, v := range yi {
+				col[j] += v
+				dot += si[j] * v
+			}
+		} else {
+			adx, scale := sol.adx, sol.scale
+			for j, r := range yi {
+				e := adx * r
+				v := p[j] * r * (1 - e + e*e) * scale
+				yi[j] = v
+				col[j] += v
+				dot += si[j] * v
+			}
+		}
+		lp.mul(dot)
 	}
 	s.bout[b] = blockOut{nll: -lp.log(), steps: steps}
 }

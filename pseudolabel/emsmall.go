@@ -68,7 +68,8 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 		for t := range st[:nb] {
 			if st[t].state == rowPending {
 				i := i0 + t
-				secondSmall(&st[t], ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k])
+				si := ss[i*k : i*k+k : i*k+k]
+				secondSmall(&st[t], ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], si[argmax[i]])
 			}
 		}
 		for t := range st[:nb] {
@@ -77,10 +78,10 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 				y, sigma, p := ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k]
 				m := int(argmax[i])
 				smallHalley(&st[t], y, sigma, p, m)
-				if st[t].state == rowPending {
-					// Rare: go on with the general root finder from the next point.
-					sol := newtonFrom(y, sigma, p, st[t].sol.a, sigma[m], st[t].lo, st[t].hi, st[t].x, st[t].steps, nil, false)
-					st[t].sol, st[t].state = checked(y, sigma, p, sol), rowDone
+				for st[t].state == rowPending {
+					// Rare: more steps, one row at a time.
+					secondSmall(&st[t], y, sigma, p, sigma[m])
+					smallHalley(&st[t], y, sigma, p, m)
 				}
 			}
 		}
@@ -127,6 +128,9 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 	smax := sigma[m]
 	var q0, q1, d0, d1, e0, e1, P0, P1 float64
 	allPos := true
+	// Every u − σ_k lies in [u − σ_max, u]: when the products of two stay in recip2's range,
+	// its test can be left out.
+	direct2 := (u-smax)*(u-smax) > 1e-290 && u*u < 1e290
 	j := 0
 	for ; j+2 <= n; j += 2 {
 		p0, p1 := y[j]*w[j], y[j+1]*w[j+1]
@@ -136,7 +140,13 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 		if !(p0 > 0 && p1 > 0) {
 			allPos = false
 		}
-		r0, r1 := recip2(u-sigma[j], u-sigma[j+1])
+		var r0, r1 float64
+		if da, db := u-sigma[j], u-sigma[j+1]; direct2 {
+			v := 1 / (da * db)
+			r0, r1 = db*v, da*v
+		} else {
+			r0, r1 = recip2(da, db)
+		}
 		y[j], y[j+1] = r0, r1
 		u0, u1 := p0*r0, p1*r1
 		q0 += u0
@@ -177,14 +187,21 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 
 // secondSmall is pass 2 of stepBlockSmall: the evaluation at (1+P)x (as eval), leaving r_k
 // in y and the sums in st.
-func secondSmall(st *smallState, y, sigma, p []float64) {
+func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	n := len(y)
 	sigma, p = sigma[:n], p[:n]
 	ax := st.sol.a * st.x
 	var q0, q1, d0, d1, e0, e1 float64
+	direct2 := (ax-smax)*(ax-smax) > 1e-290 && ax*ax < 1e290 // as in firstSmall
 	j := 0
 	for ; j+2 <= n; j += 2 {
-		r0, r1 := recip2(ax-sigma[j], ax-sigma[j+1])
+		var r0, r1 float64
+		if da, db := ax-sigma[j], ax-sigma[j+1]; direct2 {
+			v := 1 / (da * db)
+			r0, r1 = db*v, da*v
+		} else {
+			r0, r1 = recip2(da, db)
+		}
 		y[j], y[j+1] = r0, r1
 		u0, u1 := p[j]*r0, p[j+1]*r1
 		q0 += u0
@@ -238,7 +255,7 @@ func smallHalley(st *smallState, y, sigma, p []float64, m int) {
 		if !(xn > st.lo) || !(xn < st.hi) {
 			xn = 0.5 * (st.lo + st.hi)
 		}
-		if xn != x && st.hi-st.lo > newtonTol*x {
+		if xn != x && st.hi-st.lo > newtonTol*x && st.steps < newtonMaxSteps {
 			st.x, st.state = xn, rowPending
 			return
 		}

@@ -212,17 +212,13 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) pointSol {
 // xWarm must satisfy x0 < xWarm < hi. It leaves r_k = 1/(a x − σ_k) in y (0 where p_k = 0) and
 // returns how to form the solution from it. With masked set, entries with p_k = 0 are skipped.
 func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
+	smax := hi
+	lo := x0
 	x := x0
 	if xWarm > x0 && xWarm < hi {
 		x = xWarm
 	}
-	return newtonFrom(y, sigma, p, a, hi, x0, hi, x, 0, first, masked)
-}
-
-// newtonFrom is newton's loop from x in the bracket [lo, hi] (F(lo) ≥ 1 ≥ F(hi)) after steps
-// evaluations; smax is the largest σ over {p_k > 0}.
-func newtonFrom(y, sigma, p []float64, a, smax, lo, hi, x float64, steps int, first *evalSums, masked bool) pointSol {
-	sol := pointSol{a: a, steps: steps}
+	sol := pointSol{a: a}
 	var lastQ float64
 	for sol.steps < newtonMaxSteps {
 		var s evalSums
