@@ -235,43 +235,94 @@ func classRows[T Float](cl *convClass, dy, t []T, n0, nImg int) []T {
 	return t
 }
 
-// packKernel returns the rows of w (KH·KW·C × O) read by class cl, in patch order, in buf; or w
-// itself when the class reads every tap.
-func packKernel[T Float](cl *convClass, w, buf []T) []T {
-	if cl.full {
-		return w
-	}
+// minBlock is the shortest run of patch columns multiplied straight out of w; classes whose kernel
+// rows come in shorter runs are packed first (packKernel).
+var minBlock = 256
+
+// kernelBlocks calls f for runs of patch columns c0 ≤ c < c0+n whose kernel rows are the consecutive
+// rows r0 ≤ r < r0+n of w (KH·KW·C × O): one run for a class that reads every tap, one per kernel
+// row for a class with consecutive column taps, else one per tap.
+func (cl *convClass) kernelBlocks(f func(c0, r0, n int)) {
 	p := cl.g.p
-	co := p.C * p.O
-	wc := buf[:cl.k*p.O]
-	nt := len(cl.cc.taps) * co
-	for ti, i := range cl.rc.taps {
-		dst := wc[ti*nt : (ti+1)*nt]
-		if cl.cc.run {
-			copy(dst, w[(i*p.KW+cl.cc.taps[0])*co:])
-			continue
+	switch {
+	case cl.full:
+		f(0, 0, cl.k)
+	case cl.cc.run:
+		nt := len(cl.cc.taps) * p.C
+		for ti, i := range cl.rc.taps {
+			f(ti*nt, (i*p.KW+cl.cc.taps[0])*p.C, nt)
 		}
-		for tj, j := range cl.cc.taps {
-			copy(dst[tj*co:(tj+1)*co], w[(i*p.KW+j)*co:])
+	default:
+		for ti, i := range cl.rc.taps {
+			for tj, j := range cl.cc.taps {
+				f((ti*len(cl.cc.taps)+tj)*p.C, (i*p.KW+j)*p.C, p.C)
+			}
 		}
 	}
+}
+
+// blocked reports whether class cl multiplies straight out of w (runs of at least minBlock columns).
+func (cl *convClass) blocked() bool {
+	return cl.full || cl.cc.run && len(cl.cc.taps)*cl.g.p.C >= minBlock
+}
+
+// packKernel returns the rows of w read by class cl, in patch order, in buf.
+func packKernel[T Float](cl *convClass, w, buf []T) []T {
+	O := cl.g.p.O
+	wc := buf[:cl.k*O]
+	cl.kernelBlocks(func(c0, r0, n int) { copy(wc[c0*O:(c0+n)*O], w[r0*O:]) })
 	return wc
 }
 
-// unpackKernelAddT adds the transposed packed kernel gradient dwt (O × patch length, patch order) of
-// class cl into dw (HWIO): dw[tap, c, o] += dwt[o, (tap, c)].
+// mulKernel sets t (m × O) = col (m × k, patch order) · w restricted to the rows of class cl.
+func mulKernel[T Float](cl *convClass, m int, col, w, wbuf, t []T) {
+	O := cl.g.p.O
+	if !cl.blocked() {
+		blas.Gemm(false, false, m, O, cl.k, 1, col, cl.k, packKernel(cl, w, wbuf), O, 0, t, O)
+		return
+	}
+	beta := T(0)
+	cl.kernelBlocks(func(c0, r0, n int) {
+		blas.Gemm(false, false, m, O, n, 1, col[c0:], cl.k, w[r0*O:], O, beta, t, O)
+		beta = 1
+	})
+}
+
+// mulKernelT sets col (m × k, patch order) = t (m × O) · (w restricted to the rows of class cl)ᵀ.
+func mulKernelT[T Float](cl *convClass, m int, t, w, wbuf, col []T) {
+	O := cl.g.p.O
+	if !cl.blocked() {
+		blas.Gemm(false, true, m, cl.k, O, 1, t, O, packKernel(cl, w, wbuf), O, 0, col, cl.k)
+		return
+	}
+	cl.kernelBlocks(func(c0, r0, n int) {
+		blas.Gemm(false, true, m, n, O, 1, t, O, w[r0*O:], O, 0, col[c0:], cl.k)
+	})
+}
+
+// unpackKernelAddT adds the transposed kernel gradient dwt (O × patch length, patch order) of class
+// cl into dw (HWIO): dw[tap, c, o] += dwt[o, (tap, c)], in 16×16 blocks for cache locality.
 func unpackKernelAddT[T Float](cl *convClass, dwt, dw []T) {
-	p := cl.g.p
-	nt := len(cl.cc.taps)
-	parallelFor(len(cl.rc.taps)*nt, func(lo, hi int) {
+	const bs = 16
+	C, O := cl.g.p.C, cl.g.p.O
+	var rows []int // dw row of the first channel of each tap, in patch order
+	cl.kernelBlocks(func(c0, r0, n int) {
+		for c := 0; c < n; c += C {
+			rows = append(rows, r0+c)
+		}
+	})
+	parallelFor(len(rows), func(lo, hi int) {
 		for u := lo; u < hi; u++ {
-			i, j := cl.rc.taps[u/nt], cl.cc.taps[u%nt]
-			d := dw[(i*p.KW+j)*p.C*p.O:]
-			for c := 0; c < p.C; c++ {
-				src := dwt[u*p.C+c:]
-				row := d[c*p.O : (c+1)*p.O]
-				for o := range row {
-					row[o] += src[o*cl.k]
+			d := dw[rows[u]*O:]
+			for c0 := 0; c0 < C; c0 += bs {
+				c1 := min(C, c0+bs)
+				for o0 := 0; o0 < O; o0 += bs {
+					for o := o0; o < min(O, o0+bs); o++ {
+						src := dwt[o*cl.k+u*C:]
+						for c := c0; c < c1; c++ {
+							d[c*O+o] += src[c]
+						}
+					}
 				}
 			}
 		}
@@ -323,17 +374,16 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	defer putBuf(wbuf)
 	for c := range cls {
 		cl := &cls[c]
-		wc := packKernel(cl, w, wbuf)
 		nb := cl.tileImages()
 		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
 		for n0 := 0; n0 < p.N; n0 += nb {
 			m := min(nb, p.N-n0)
 			gather(cl, x[n0*p.H*p.W*p.C:], col, m)
 			if cl.all {
-				blas.Gemm(false, false, m*cl.q, p.O, cl.k, 1, col, cl.k, wc, p.O, 0, y[n0*cl.q*p.O:], p.O)
+				mulKernel(cl, m*cl.q, col, w, wbuf, y[n0*cl.q*p.O:])
 				continue
 			}
-			blas.Gemm(false, false, m*cl.q, p.O, cl.k, 1, col, cl.k, wc, p.O, 0, t, p.O)
+			mulKernel(cl, m*cl.q, col, w, wbuf, t)
 			moveRows(cl, y, t, n0, m, true)
 		}
 		putBuf(col)
@@ -370,12 +420,11 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 	defer putBuf(wbuf)
 	imgIn := p.H * p.W * p.C
 	for _, cl := range g.classes() {
-		wc := packKernel(&cl, w, wbuf)
 		nb := cl.tileImages()
 		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
 		for n0 := 0; n0 < p.N; n0 += nb {
 			m := min(nb, p.N-n0)
-			blas.Gemm(false, true, m*cl.q, cl.k, p.O, 1, classRows(&cl, dy, t, n0, m), p.O, wc, p.O, 0, col, cl.k)
+			mulKernelT(&cl, m*cl.q, classRows(&cl, dy, t, n0, m), w, wbuf, col)
 			scatter(&cl, col, dx[n0*imgIn:], m)
 		}
 		putBuf(col)

@@ -105,20 +105,22 @@ func convCases() []ConvParams {
 		// dilation, asymmetric and negative padding.
 		{N: 2, H: 4, W: 3, C: 3, KH: 3, KW: 2, O: 2, InDilH: 2, InDilW: 3, KDilH: 2, PadTop: 3, PadBottom: 0, PadLeft: 1, PadRight: 2},
 		{N: 1, H: 5, W: 4, C: 2, KH: 2, KW: 3, O: 3, InDilH: 3, InDilW: 2, PadTop: -1, PadBottom: 2, PadLeft: 0, PadRight: -2},
+		// Enough channels that border classes multiply straight out of the kernel (minBlock).
+		{N: 2, H: 5, W: 4, C: 96, KH: 3, KW: 3, O: 5, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},
 		// Gradient-of-conv shapes as an XLA-style backend would express them through Conv2D.
 		{N: 2, H: 3, W: 3, C: 4, KH: 3, KW: 3, O: 3, InDilH: 2, InDilW: 2, PadTop: 2, PadBottom: 3, PadLeft: 2, PadRight: 3},
 	}
 }
 
-// withBudgets runs f with the default tiling, with one image and one kernel row per tile, and with
-// two images and a few kernel rows per tile, so that tiling over the batch and over kernel rows
-// (accumulating products and col2im) is covered.
+// withBudgets runs f with the default tiling, with one image per tile and every kernel run multiplied
+// in place, and with small tiles and every class's kernel rows packed, so that tiling over the batch
+// (accumulating products) and both ways of reading the kernel are covered.
 func withBudgets(t *testing.T, f func(t *testing.T)) {
-	saved, savedRows := colBudget, minTileRows
-	defer func() { colBudget, minTileRows = saved, savedRows }()
-	for _, b := range [][2]int{{saved, savedRows}, {1, 1}, {300, 40}} {
-		colBudget, minTileRows = b[0], b[1]
-		t.Run(fmt.Sprintf("budget=%d,rows=%d", b[0], b[1]), f)
+	saved, savedRows, savedBlock := colBudget, minTileRows, minBlock
+	defer func() { colBudget, minTileRows, minBlock = saved, savedRows, savedBlock }()
+	for _, b := range [][3]int{{saved, savedRows, savedBlock}, {1, 1, 1}, {300, 40, 1 << 30}} {
+		colBudget, minTileRows, minBlock = b[0], b[1], b[2]
+		t.Run(fmt.Sprintf("budget=%d,rows=%d,block=%d", b[0], b[1], b[2]), f)
 	}
 }
 
