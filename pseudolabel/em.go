@@ -181,9 +181,10 @@ type blockOut struct {
 // smallK is the largest K served by the fused small-K path (stepBlockSmall).
 const smallK = 32
 
-// emBlockRows returns the rows per block for n rows: about n/64, at least 32.
+// emBlockRows returns the rows per block for n rows: about n/128, at least 16. Many small
+// blocks keep the goroutines' finishing times close together.
 func emBlockRows(n int) int {
-	return max(32, (n+63)/64)
+	return max(16, (n+127)/128)
 }
 
 func newEMSolver(sigma []float64, n, k int, opt EMOptions) (*emSolver, error) {

@@ -61,7 +61,10 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 		for t := range st[:nb] {
 			if st[t].state == rowPending {
 				i := i0 + t
-				smallHalley(&st[t], ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k], int(argmax[i]))
+				si := ss[i*k : i*k+k : i*k+k]
+				if !smallHalley(&st[t], si[argmax[i]]) {
+					st[t].sol = checked(ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], st[t].sol)
+				}
 			}
 		}
 		// Pass 2.
@@ -77,11 +80,14 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 				i := i0 + t
 				y, sigma, p := ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k]
 				m := int(argmax[i])
-				smallHalley(&st[t], y, sigma, p, m)
+				ok := smallHalley(&st[t], sigma[m])
 				for st[t].state == rowPending {
 					// Rare: more steps, one row at a time.
 					secondSmall(&st[t], y, sigma, p, sigma[m])
-					smallHalley(&st[t], y, sigma, p, m)
+					ok = smallHalley(&st[t], sigma[m])
+				}
+				if !ok {
+					st[t].sol = checked(y, sigma, p, st[t].sol)
 				}
 			}
 		}
@@ -224,11 +230,13 @@ func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
 }
 
-// smallHalley is one pass of newton's loop at st.x, with the sums of an evaluation at (1+P)x
-// whose r_k are in y. It either ends the solve (state rowDone, sol set) or moves st.x to the
-// next point (state rowPending).
-func smallHalley(st *smallState, y, sigma, p []float64, m int) {
-	a, x, q, qr, qrr, smax := st.sol.a, st.x, st.q, st.qr, st.qrr, sigma[m]
+// smallHalley is one pass of newton's loop at st.x, with the sums of an evaluation at (1+P)x.
+// It either ends the solve (state rowDone, sol set) or moves st.x to the next point (state
+// rowPending). It returns false when the solution it set is not finite and must go through
+// checked.
+func smallHalley(st *smallState, smax float64) bool {
+	a, x, q, qr, qrr := st.sol.a, st.x, st.q, st.qr, st.qrr
+	lo, hi := st.lo, st.hi
 	st.steps++
 	ax := a * x
 	fp := ax*qr - q
@@ -237,32 +245,32 @@ func smallHalley(st *smallState, y, sigma, p []float64, m int) {
 	fpp := ax*qrr - qr
 	dx := 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 	if f >= 1 {
-		st.lo = x
+		lo = x
 	} else {
-		st.hi = x
+		hi = x
 	}
-	sol := pointSol{x: x, a: a, steps: st.steps}
+	st.lo, st.hi = lo, hi
+	adx, scale := 0.0, 0.0
 	switch {
 	case (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0):
-		sol.scale = 1 / q
-	case a*math.Abs(dx) <= extrapTol*(ax-smax) && x+dx > st.lo && x+dx < st.hi:
+		scale = 1 / q
+	case a*math.Abs(dx) <= extrapTol*(ax-smax) && x+dx > lo && x+dx < hi:
 		// Finish at x+Δx by the series; its normaliser is Σ q(1 − e_k + e_k²).
-		sol.x = x + dx
-		sol.adx = a * dx
-		sol.scale = 1 / (q - sol.adx*qr + sol.adx*sol.adx*qrr)
+		x += dx
+		adx = a * dx
+		scale = 1 / (q - adx*qr + adx*adx*qrr)
 	default:
 		xn := x + dx
-		if !(xn > st.lo) || !(xn < st.hi) {
-			xn = 0.5 * (st.lo + st.hi)
+		if !(xn > lo) || !(xn < hi) {
+			xn = 0.5 * (lo + hi)
 		}
-		if xn != x && st.hi-st.lo > newtonTol*x && st.steps < newtonMaxSteps {
+		if xn != x && hi-lo > newtonTol*x && st.steps < newtonMaxSteps {
 			st.x, st.state = xn, rowPending
-			return
+			return true
 		}
-		sol.scale = 1 / q
+		scale = 1 / q
 	}
-	if !(sol.scale > 0 && !math.IsInf(sol.scale, 1) && sol.x > 0 && !math.IsInf(sol.x, 1)) {
-		sol = checked(y, sigma, p, sol)
-	}
-	st.sol, st.state = sol, rowDone
+	st.sol = pointSol{x: x, a: a, adx: adx, scale: scale, steps: st.steps}
+	st.state = rowDone
+	return scale > 0 && scale <= math.MaxFloat64 && x > 0 && x <= math.MaxFloat64
 }

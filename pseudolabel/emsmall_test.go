@@ -78,6 +78,9 @@ func TestEMSmallMatchesGeneral(t *testing.T) {
 					if !closeRel(lf, lg, 1e-12) {
 						t.Fatalf("iteration %d: loss %.17g, general path %.17g", it, lf, lg)
 					}
+					if direct := Loss11(sigma, fast.y, tc.n, tc.k, tc.lambda); !closeRel(lf, direct, 1e-12) {
+						t.Fatalf("iteration %d: loss %.17g, Loss11 of y %.17g", it, lf, direct)
+					}
 					for i, v := range fast.y {
 						if !closeRel(v, gen.y[i], 1e-12) {
 							t.Fatalf("iteration %d: y[%d] = %.17g, general path %.17g", it, i, v, gen.y[i])
