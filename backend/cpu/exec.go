@@ -75,6 +75,8 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 		reach = reachable(outs)
 		fuseSums(reach, outs)
 		reach = reachable(outs)
+		fuseMaxes(reach, outs)
+		reach = reachable(outs)
 	}
 	prog := make([]*node, 0, len(reach))
 	for n := range reach {
@@ -336,6 +338,9 @@ func recordOpTime(n *node, d time.Duration) {
 		}
 	case backends.OpTypeReduceSum, backends.OpTypeReduceMax:
 		name += fmt.Sprintf("%v->%v", n.inputs[0].shape.Dimensions, n.shape.Dimensions)
+	case opFusedMax:
+		p := n.params.(fusedMaxParams)
+		name += fmt.Sprintf("%v->%v", p.inShape.Dimensions, n.shape.Dimensions)
 	case opFusedElementwise:
 		p := n.params.(fusedProgram)
 		ops := ""
@@ -363,6 +368,8 @@ func opName(op backends.OpType) string {
 		return "FusedElementwise"
 	case opFusedSum:
 		return "FusedSum"
+	case opFusedMax:
+		return "FusedMax"
 	case opStepNonNeg:
 		return "NonNegIndicator"
 	}

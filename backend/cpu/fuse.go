@@ -98,6 +98,13 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 		if n.op == backends.OpTypeReduceSum && isLeadingAxes(n.params.([]int)) {
 			sumUser[n.inputs[0]] = true
 		}
+		if maxPoolable(n) {
+			in := n.inputs[0]
+			if in.op == backends.OpTypeReshape {
+				in = in.inputs[0]
+			}
+			sumUser[in] = true
+		}
 	}
 	for _, o := range outs {
 		uses[o] += 2
@@ -280,12 +287,9 @@ func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*nod
 	}
 	var consumes func(u, n *node) bool
 	consumes = func(u, n *node) bool {
-		if isOut[u] {
-			return false
-		}
 		switch {
 		case u.op == backends.OpTypeReshape:
-			if u.shape.DType != n.shape.DType || len(users[u]) == 0 {
+			if isOut[u] || u.shape.DType != n.shape.DType || len(users[u]) == 0 {
 				return false
 			}
 			for _, v := range users[u] {
@@ -294,10 +298,12 @@ func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*nod
 				}
 			}
 			return true
+		case u.op == backends.OpTypeReduceMax:
+			return maxPoolable(u)
 		case u.op == backends.OpTypeReduceSum:
 			return isLeadingAxes(u.params.([]int)) && u.shape.DType.IsFloat()
 		case fusableCompare[u.op]:
-			if !candidate(u) || !sameDims(u.shape, n.shape) || u.inputs[0].shape.DType != n.shape.DType ||
+			if isOut[u] || !candidate(u) || !sameDims(u.shape, n.shape) || u.inputs[0].shape.DType != n.shape.DType ||
 				len(users[u]) == 0 {
 				return false
 			}
@@ -324,17 +330,28 @@ func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*nod
 			return c
 		}
 		c := costT{reads: map[*node]bool{}, steps: 1}
-		for _, in := range n.inputs {
-			if (inline[in] || (uses[in] == 1 && candidate(in))) && sameDims(in.shape, n.shape) &&
-				!fusableCompare[in.op] {
+		var add func(in *node)
+		add = func(in *node) {
+			switch {
+			case fusableCompare[in.op] && candidate(in) && sameDims(in.shape, n.shape):
+				c.steps++
+				for _, x := range in.inputs {
+					add(x)
+				}
+			case (inline[in] || (uses[in] == 1 && candidate(in))) && sameDims(in.shape, n.shape):
 				sub := cost(in)
 				for r := range sub.reads {
 					c.reads[r] = true
 				}
 				c.steps += sub.steps
-			} else if in.shape.Size() == n.shape.Size() {
+			case in.op == backends.OpTypeReshape && inline[in.inputs[0]]:
+				add(in.inputs[0])
+			case in.shape.Size() == n.shape.Size():
 				c.reads[in] = true
 			}
+		}
+		for _, in := range n.inputs {
+			add(in)
 		}
 		memo[n] = c
 		return c
@@ -342,7 +359,9 @@ func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*nod
 	// Inputs before users: increasing ids.
 	for i := len(nodes) - 1; i >= 0; i-- {
 		n := nodes[i]
-		if uses[n] < 2 || isOut[n] || !candidate(n) || !n.shape.DType.IsFloat() || fusableCompare[n.op] ||
+		// A value with one user is absorbed by it anyway, unless that user is a shared Reshape.
+		shared := uses[n] >= 2 || (len(users[n]) == 1 && users[n][0].op == backends.OpTypeReshape && uses[users[n][0]] >= 2)
+		if !shared || isOut[n] || !candidate(n) || !n.shape.DType.IsFloat() || fusableCompare[n.op] ||
 			len(users[n]) == 0 {
 			continue
 		}
@@ -1529,4 +1548,146 @@ func nonNegBlock[T floatT](o, x []T) {
 			os[i] = math.Float64frombits(r)
 		}
 	}
+}
+
+// opFusedMax is the internal op type of ReduceMax over axes other than the first of a fused
+// program's values (read through a Reshape or not): a max-pool of a ReLU, say, without storing the
+// ReLU.
+const opFusedMax = backends.OpTypeLast + 7
+
+func init() {
+	register(opFusedMax, execFusedMax)
+}
+
+type fusedMaxParams struct {
+	prog    fusedProgram
+	inShape shapes.Shape // shape of the reduced values (the program's, or the Reshape's)
+	progDim shapes.Shape // shape of the program's values
+	axes    []int
+}
+
+// maxPoolable reports whether n is a float ReduceMax that keeps the first axis, over a Reshape (or
+// not) of a value with at least 2 elements per first-axis index.
+func maxPoolable(n *node) bool {
+	if n.op != backends.OpTypeReduceMax || !n.shape.DType.IsFloat() || n.inputs[0].shape.Rank() < 2 {
+		return false
+	}
+	for _, a := range n.params.([]int) {
+		if a == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fusedMaxes counts the rewrites done by fuseMaxes.
+var fusedMaxes atomic.Int64
+
+// FusedMaxCount returns how many maxima of fused programs have been compiled.
+func FusedMaxCount() int64 { return fusedMaxes.Load() }
+
+// fuseMaxes makes a ReduceMax that keeps the first axis, of a fused elementwise program (directly
+// or through a Reshape) with no other user, evaluate the program block by block and reduce it at
+// once.
+func fuseMaxes(reach map[*node]bool, outs []*node) {
+	uses := map[*node]int{}
+	for n := range reach {
+		for _, in := range n.inputs {
+			uses[in]++
+		}
+	}
+	for _, o := range outs {
+		uses[o] += 2
+	}
+	for r := range reach {
+		if !maxPoolable(r) {
+			continue
+		}
+		in := r.inputs[0]
+		f := in
+		if in.op == backends.OpTypeReshape {
+			if uses[in] != 1 {
+				continue
+			}
+			f = in.inputs[0]
+		}
+		if f.op != opFusedElementwise || uses[f] != 1 {
+			continue
+		}
+		fusedMaxes.Add(1)
+		r.op = opFusedMax
+		r.params = fusedMaxParams{prog: f.params.(fusedProgram), inShape: in.shape, progDim: f.shape,
+			axes: slices.Clone(r.params.([]int))}
+		r.inputs = f.inputs
+	}
+}
+
+func execFusedMax(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+	p := n.params.(fusedMaxParams)
+	leafShapes := make([]shapes.Shape, len(ins))
+	leaves := make([]any, len(ins))
+	for i, in := range ins {
+		leafShapes[i], leaves[i] = in.shape, in.flat
+	}
+	out := b.newBuf(n.shape)
+	switch o := out.flat.(type) {
+	case []float32:
+		runFusedMax(p, o, leaves, leafShapes)
+	case []float64:
+		runFusedMax(p, o, leaves, leafShapes)
+	default:
+		b.release(out)
+		return nil, unsupported(n, n.shape.DType)
+	}
+	return out, nil
+}
+
+// runFusedMax computes o = ReduceMax(values, axes) for the program's values viewed with shape
+// p.inShape. The first axis is kept, so goroutines take disjoint ranges of it (disjoint outputs);
+// each evaluates its positions block by block and folds runs along the last axis into the output
+// with Go's max (NaN wins, max(−0, +0) = +0), as ReduceMax does unfused.
+func runFusedMax[T floatT](p fusedMaxParams, o []T, leaves []any, leafShapes []shapes.Shape) {
+	readers := newLeafReaders[T](p.prog, p.progDim, leaves, leafShapes)
+	dims := p.inShape.Dimensions
+	ost := reduceStrides(p.inShape, p.axes)
+	fillT(o, lowest[T]())
+	rank := len(dims)
+	last := rank - 1
+	per := p.inShape.Size() / dims[0]
+	parallelParts(dims[0], max(1, elemGrain/max(1, per)), func(_, lo, hi int) {
+		ev := newFusedEvaluator(p.prog, readers)
+		idx := make([]int, rank)
+		start, end := lo*per, hi*per
+		idx[0] = lo
+		for s := start; s < end; s += fuseBlock {
+			e := min(s+fuseBlock, end)
+			v := ev.eval(s, e, nil)
+			for i := 0; i < len(v); {
+				oo := 0
+				for a := 0; a < last; a++ {
+					oo += idx[a] * ost[a]
+				}
+				run := min(dims[last]-idx[last], len(v)-i)
+				vs := v[i : i+run]
+				if ost[last] == 0 {
+					acc := o[oo]
+					for _, x := range vs {
+						acc = max(acc, x)
+					}
+					o[oo] = acc
+				} else {
+					os := o[oo+idx[last] : oo+idx[last]+run]
+					for k, x := range vs {
+						os[k] = max(os[k], x)
+					}
+				}
+				i += run
+				idx[last] += run
+				for a := last; a > 0 && idx[a] == dims[a]; a-- {
+					idx[a] = 0
+					idx[a-1]++
+				}
+			}
+		}
+	})
 }

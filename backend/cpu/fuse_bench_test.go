@@ -15,6 +15,14 @@ import (
 // outputs are the pooled values and the gradients of Σ pooled·w with respect to x, gamma and beta.
 func bnReluPool(in []*Node) []*Node {
 	x, gamma, beta, w := in[0], in[1], in[2], in[3]
+	p := bnReluPoolForward(in[:3])
+	loss := ReduceAllSum(Mul(p, w))
+	return append([]*Node{p}, Gradient(loss, x, gamma, beta)...)
+}
+
+// bnReluPoolForward is the forward part of bnReluPool: the pooled values.
+func bnReluPoolForward(in []*Node) *Node {
+	x, gamma, beta := in[0], in[1], in[2]
 	dims := x.Shape().Dimensions
 	c := dims[3]
 	mean := ReduceMean(x, 0, 1, 2)
@@ -23,9 +31,7 @@ func bnReluPool(in []*Node) []*Node {
 	scale := Mul(gamma, Reciprocal(Sqrt(AddScalar(variance, 1e-5))))
 	y := Add(Mul(centered, Reshape(scale, 1, 1, 1, c)), Reshape(beta, 1, 1, 1, c))
 	r := Where(GreaterThan(y, ScalarZero(x.Graph(), x.DType())), y, ZerosLike(y))
-	p := ReduceMax(Reshape(r, dims[0], dims[1]/2, 2, dims[2]/2, 2, c), 2, 4)
-	loss := ReduceAllSum(Mul(p, w))
-	return append([]*Node{p}, Gradient(loss, x, gamma, beta)...)
+	return ReduceMax(Reshape(r, dims[0], dims[1]/2, 2, dims[2]/2, 2, c), 2, 4)
 }
 
 func bnReluPoolArgs(rng *rand.Rand, n, h, c int) []*tensors.Tensor {
