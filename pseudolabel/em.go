@@ -333,25 +333,16 @@ func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 		smax := si[m]
 		var sol pointSol
 		if u := s.uprev[i]; u > smax && !s.cold {
+			// solveRow's usual case, inline.
 			sums, P, allPos := evalP(yi, si, w, p, u)
 			a := 1 + P
-			if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
-				sol = checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
+			if allPos {
+				sol = checked(yi, si, p, newton(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
 			} else {
 				sol = solvePoint(yi, si, p, P, m, allPos, 0)
 			}
 		} else {
-			var P float64
-			allPos := true
-			for j, v := range yi {
-				q := v * w[j]
-				p[j] = q
-				P += q
-				if !(q > 0) {
-					allPos = false
-				}
-			}
-			sol = solvePoint(yi, si, p, P, m, allPos, 0)
+			sol = s.solveRow(i, p)
 		}
 		s.uprev[i] = sol.x * sol.a
 		steps += sol.steps
@@ -377,19 +368,19 @@ func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 }
 
 // solveRow runs the E-step and the M-step of row i with scratch p (length K): it leaves p_k in
-// p and, in y_i, what sol describes.
+// p and, in y_i, what sol describes. With a warm start (u > σ_max) the first evaluation of F,
+// at the previous u = (1+P)x, needs only u, so it is fused with the E-step that computes p and
+// P; F(u/(1+P)) then brackets the root from one side wherever u/(1+P) lies.
 func (s *emSolver) solveRow(i int, p []float64) pointSol {
 	k := s.k
 	yi, si, w := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k], s.w[:k]
 	m := int(s.argmax[i])
 	smax := si[m]
 	if u := s.uprev[i]; u > smax && !s.cold {
-		// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
-		// u, so it is fused with the E-step that computes p and P.
 		sums, P, allPos := evalP(yi, si, w, p, u)
 		a := 1 + P
-		if x0, xw := smax/(a-p[m]), u/a; allPos && x0 < xw && xw < smax {
-			return checked(yi, si, p, newton(yi, si, p, a, smax, x0, xw, &sums, false))
+		if allPos {
+			return checked(yi, si, p, newton(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
 		}
 		// yi now holds r; p is complete, so solve from scratch.
 		return solvePoint(yi, si, p, P, m, allPos, 0)
@@ -405,31 +396,6 @@ func (s *emSolver) solveRow(i int, p []float64) pointSol {
 		}
 	}
 	return solvePoint(yi, si, p, P, m, allPos, 0)
-}
-
-// finishRow writes the solution that sol describes into y (see pointSol), adds it to col and
-// returns σ·y.
-func finishRow(y, sigma, p, col []float64, sol *pointSol) float64 {
-	k := len(y)
-	sigma, p, col = sigma[:k], p[:k], col[:k]
-	var dot float64
-	if sol.direct {
-		for j, v := range y {
-			col[j] += v
-			dot += sigma[j] * v
-		}
-		return dot
-	}
-	// y_j = p_j r_j (1 − e_j + e_j²)·scale, e_j = adx·r_j.
-	adx, scale := sol.adx, sol.scale
-	for j, r := range y {
-		e := adx * r
-		v := p[j] * r * (1 - e + e*e) * scale
-		y[j] = v
-		col[j] += v
-		dot += sigma[j] * v
-	}
-	return dot
 }
 
 // increaseTol is the relative loss increase still read as rounding when a run stops: a larger

@@ -8,7 +8,7 @@ const smallBatch = 16
 // Row states in stepBlockSmall.
 const (
 	rowDone    = iota // sol describes the solution
-	rowPending        // needs the second evaluation, at x
+	rowPending        // needs an evaluation at x
 	rowGeneral        // not started: the general path solves it
 )
 
@@ -20,20 +20,25 @@ type smallState struct {
 	state, steps int
 }
 
-// stepBlockSmall updates the rows [lo, hi) of block b like stepBlock, for small K, computing
-// the same iterates as the general path (solveRow, newton, finishRow).
+// stepBlockSmall updates the rows [lo, hi) of block b like stepBlock, for small K: it computes
+// the same iterates, in the same floating-point operations, but reorganised for speed.
 //
 // The usual row has a warm start u = (1+P)x from the previous iteration, all p_k > 0, and a
-// root found within two evaluations of F. Such rows go through three passes, each run over a
-// batch of rows before the next starts, so that the rows' dependency chains overlap:
+// root found within two evaluations of F. Rows go through the passes below in batches of
+// smallBatch rows, each pass over the whole batch before the next starts, so that the
+// dependency chains of different rows overlap (at small K a single row's chain of divisions
+// and sums leaves most of the processor idle):
 //
 //  1. p_k = y_k w_k, P = Σp_k, and r_k = 1/(u − σ_k) with the sums q = Σp_kr_k,
-//     qr = Σp_kr_k², qrr = Σp_kr_k³, followed by a Halley step from x = u/(1+P);
-//  2. the same sums at the Halley iterate and a second step, unless the first ended the solve;
-//  3. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
-//     iteration stopped at an evaluated x), fused with the column sums and σ·y, row by row.
+//     qr = Σp_kr_k², qrr = Σp_kr_k³ (firstSmall);
+//  2. newton's first step from x = u/(1+P) (smallHalley);
+//  3. the same sums at the new x, for rows not finished (secondSmall);
+//  4. newton's second step; the rare row that needs more goes on alone;
+//  5. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
+//     iteration stopped at an evaluated x), fused with the column sums and σ·y, row by row
+//     in order.
 //
-// Any other row goes, with the state reached so far, to the general path.
+// Rows without a warm start go to solveRow, and rows with some p_k = 0 to solvePoint.
 func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 	k := s.k
 	col, w := s.bcol[b*s.kpad:b*s.kpad+k], s.w[:k]
@@ -45,7 +50,7 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 	pb := wk.pb[:smallBatch*k]
 	for i0 := lo; i0 < hi; i0 += smallBatch {
 		nb := min(smallBatch, hi-i0)
-		// Pass 1.
+		// Pass 1, then the first step.
 		for t := range st[:nb] {
 			i := i0 + t
 			yi := ys[i*k : i*k+k : i*k+k]
@@ -67,7 +72,7 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 				}
 			}
 		}
-		// Pass 2.
+		// The second evaluation and step.
 		for t := range st[:nb] {
 			if st[t].state == rowPending {
 				i := i0 + t
@@ -91,7 +96,7 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 				}
 			}
 		}
-		// Pass 3.
+		// The labels, column sums and σ·y.
 		for t := range st[:nb] {
 			i := i0 + t
 			yi := ys[i*k : i*k+k : i*k+k]
@@ -126,8 +131,9 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 }
 
 // firstSmall is pass 1 of stepBlockSmall for one row with u > σ_max: the E-step fused with
-// the evaluation at (1+P)x = u (as evalP), then newton's first step. It leaves r_k in y, p_k
-// in p and the outcome in st.
+// the evaluation at (1+P)x = u (as evalP). It leaves r_k in y, p_k in p, and in st the sums,
+// x = u/(1+P) and the bracket [σ_max/(1+P−p_m), σ_max] of the root (x may lie outside it; see
+// newton).
 func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 	n := len(y)
 	sigma, w, p = sigma[:n], w[:n], p[:n]
@@ -180,18 +186,17 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 	}
 	P := P0 + P1
 	a := 1 + P
-	x0, x := smax/(a-p[m]), u/a
-	if !(allPos && x0 < x && x < smax) {
+	if !allPos {
 		// y holds r; p is complete, so solve from scratch.
 		st.sol, st.state = solvePoint(y, sigma, p, P, m, allPos, 0), rowDone
 		return
 	}
-	st.lo, st.hi, st.steps = x0, smax, 0
-	st.x, st.sol.a, st.state = x, a, rowPending
+	st.lo, st.hi, st.steps = smax/(a-p[m]), smax, 0
+	st.x, st.sol.a, st.state = u/a, a, rowPending
 	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
 }
 
-// secondSmall is pass 2 of stepBlockSmall: the evaluation at (1+P)x (as eval), leaving r_k
+// secondSmall is pass 3 of stepBlockSmall: the evaluation at (1+P)x (as eval), leaving r_k
 // in y and the sums in st.
 func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	n := len(y)
@@ -230,7 +235,7 @@ func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
 }
 
-// smallHalley is one pass of newton's loop at st.x, with the sums of an evaluation at (1+P)x.
+// smallHalley is one round of newton's loop at st.x, with the sums of an evaluation at (1+P)x.
 // It either ends the solve (state rowDone, sol set) or moves st.x to the next point (state
 // rowPending). It returns false when the solution it set is not finite and must go through
 // checked.
@@ -245,8 +250,10 @@ func smallHalley(st *smallState, smax float64) bool {
 	fpp := ax*qrr - qr
 	dx := 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 	if f >= 1 {
-		lo = x
-	} else {
+		if x > lo {
+			lo = x
+		}
+	} else if x < hi {
 		hi = x
 	}
 	st.lo, st.hi = lo, hi

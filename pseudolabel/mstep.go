@@ -208,14 +208,17 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) pointSol {
 
 // newton finds the root of F(x) = x·Σ_k p_k/(a x − σ_k) = 1 on (hi/a, hi], hi = max σ over
 // {p_k > 0}, from x0 (a point with F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. If first
-// is not nil it holds the sums of an evaluation at xWarm already done (r stored in y), and
-// xWarm must satisfy x0 < xWarm < hi. It leaves r_k = 1/(a x − σ_k) in y (0 where p_k = 0) and
-// returns how to form the solution from it. With masked set, entries with p_k = 0 are skipped.
+// is not nil it holds the sums of an evaluation at xWarm already done (r stored in y); xWarm
+// may then be any point with a·xWarm > hi, inside [x0, hi] or not: F is defined there, and
+// the evaluation is a Newton step like any other (F ≥ 1 left of x0, F ≤ 1 right of hi). The
+// bracket [lo, hi] starts at [x0, hi] and only shrinks. It leaves r_k = 1/(a x − σ_k) in y (0
+// where p_k = 0) and returns how to form the solution from it. With masked set, entries with
+// p_k = 0 are skipped.
 func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
 	smax := hi
 	lo := x0
 	x := x0
-	if xWarm > x0 && xWarm < hi {
+	if first != nil || (xWarm > x0 && xWarm < hi) {
 		x = xWarm
 	}
 	sol := pointSol{a: a}
@@ -244,8 +247,10 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 			dx = 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 		}
 		if f >= 1 {
-			lo = x
-		} else {
+			if x > lo {
+				lo = x
+			}
+		} else if x < hi {
 			hi = x
 		}
 		if (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0) {
