@@ -135,9 +135,9 @@ func TestEMDeterministic(t *testing.T) {
 }
 
 // TestEMSmallRandomStarts: from random labels, random column sums and random previous roots
-// u = (1+P)x anywhere above σ_max (far from the root included, which sends the root finder to
-// its bisection and to the general continuation), one step of the small-K path equals one step
-// of the general path.
+// u = (1+P)x anywhere above σ_max (far from the root and outside [x0, σ_max] included, which
+// sends the root finder to its bisection and to more than two evaluations), one step of the
+// small-K path equals one step of the general path, and both equal the cold start's step.
 func TestEMSmallRandomStarts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{2, 3, 10, 17, smallK} {
@@ -158,9 +158,10 @@ func TestEMSmallRandomStarts(t *testing.T) {
 		for j := range col0 {
 			col0[j] = float64(n) / float64(k) * math.Exp(2*rng.NormFloat64())
 		}
-		var solvers [2]*emSolver
+		// fast, general, and a cold start from Lemma 1's point, which ignores u.
+		var solvers [3]*emSolver
 		for v := range solvers {
-			s, err := newEMSolver(sigma, n, k, EMOptions{Lambda: 1.3, Y0: y0, Threads: 2})
+			s, err := newEMSolver(sigma, n, k, EMOptions{Lambda: 1.3, Y0: y0, Threads: 2, ColdStart: v == 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +172,14 @@ func TestEMSmallRandomStarts(t *testing.T) {
 			s.step()
 			solvers[v] = s
 		}
-		fast, gen := solvers[0], solvers[1]
+		fast, gen, cold := solvers[0], solvers[1], solvers[2]
+		// The M-step solution is unique: the warm starts, however far, reach the cold start's
+		// to the root finder's tolerance (|Δx| ≤ 1e-12·x).
+		for i, v := range fast.y {
+			if math.Abs(v-cold.y[i]) > 5e-12 {
+				t.Fatalf("K=%d: y[%d] = %.17g, from the cold start %.17g", k, i, v, cold.y[i])
+			}
+		}
 		for i, v := range fast.y {
 			if !closeRel(v, gen.y[i], 1e-12) {
 				t.Fatalf("K=%d: y[%d] = %.17g, general path %.17g", k, i, v, gen.y[i])
