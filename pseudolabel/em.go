@@ -333,16 +333,29 @@ func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 		smax := si[m]
 		var sol pointSol
 		if u := s.uprev[i]; u > smax && !s.cold {
-			// solveRow's usual case, inline.
+			// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
+			// u, so it is fused with the E-step that computes p and P. F(u/(1+P)) then
+			// brackets the root from one side wherever u/(1+P) lies (see newton).
 			sums, P, allPos := evalP(yi, si, w, p, u)
 			a := 1 + P
 			if allPos {
 				sol = checked(yi, si, p, newton(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
 			} else {
+				// yi now holds r; p is complete, so solve from scratch.
 				sol = solvePoint(yi, si, p, P, m, allPos, 0)
 			}
 		} else {
-			sol = s.solveRow(i, p)
+			var P float64
+			allPos := true
+			for j, v := range yi {
+				q := v * w[j]
+				p[j] = q
+				P += q
+				if !(q > 0) {
+					allPos = false
+				}
+			}
+			sol = solvePoint(yi, si, p, P, m, allPos, 0)
 		}
 		s.uprev[i] = sol.x * sol.a
 		steps += sol.steps
@@ -365,37 +378,6 @@ func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 		lp.mul(dot)
 	}
 	s.bout[b] = blockOut{nll: -lp.log(), steps: steps}
-}
-
-// solveRow runs the E-step and the M-step of row i with scratch p (length K): it leaves p_k in
-// p and, in y_i, what sol describes. With a warm start (u > σ_max) the first evaluation of F,
-// at the previous u = (1+P)x, needs only u, so it is fused with the E-step that computes p and
-// P; F(u/(1+P)) then brackets the root from one side wherever u/(1+P) lies.
-func (s *emSolver) solveRow(i int, p []float64) pointSol {
-	k := s.k
-	yi, si, w := s.y[i*k:(i+1)*k], s.sigma[i*k:(i+1)*k], s.w[:k]
-	m := int(s.argmax[i])
-	smax := si[m]
-	if u := s.uprev[i]; u > smax && !s.cold {
-		sums, P, allPos := evalP(yi, si, w, p, u)
-		a := 1 + P
-		if allPos {
-			return checked(yi, si, p, newton(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
-		}
-		// yi now holds r; p is complete, so solve from scratch.
-		return solvePoint(yi, si, p, P, m, allPos, 0)
-	}
-	var P float64
-	allPos := true
-	for j, v := range yi {
-		q := v * w[j]
-		p[j] = q
-		P += q
-		if !(q > 0) {
-			allPos = false
-		}
-	}
-	return solvePoint(yi, si, p, P, m, allPos, 0)
 }
 
 // increaseTol is the relative loss increase still read as rounding when a run stops: a larger

@@ -9,8 +9,9 @@ import (
 
 // BenchmarkEMIteration times one EM iteration (E-step, M-step of every point, and the loss)
 // at N = 10,000, λ = 1.3, σ = softmax of Gaussian logits, from the state after 10 iterations
-// (each op restores that state untimed, then steps once). "warm" reuses each point's previous
-// root as the start when safe; "cold" starts every solve at Lemma 1's point. cpu-ms/op is the
+// (each op restores that state untimed, then steps once). "warm" starts each point's root
+// finder at its previous root; "cold" starts every solve at Lemma 1's point. At K ≤ smallK the
+// "-generic" variants run the general per-row path instead of the small-K one. cpu-ms/op is the
 // process CPU time of the step (all threads).
 func BenchmarkEMIteration(b *testing.B) {
 	const n = 10000

@@ -7,38 +7,38 @@ const smallBatch = 16
 
 // Row states in stepBlockSmall.
 const (
-	rowDone    = iota // sol describes the solution
-	rowPending        // needs an evaluation at x
-	rowGeneral        // not started: the general path solves it
+	rowDone      = iota // sol describes the solution
+	rowPending          // needs an evaluation at x
+	rowEvaluated        // the sums at x are ready for a root-finder step
 )
 
 // smallState is one row's state between the passes of stepBlockSmall.
 type smallState struct {
 	sol          pointSol
-	x, lo, hi    float64 // next point to evaluate and the bracket of the root
-	q, qr, qrr   float64 // sums of the last evaluation (see evalSums)
+	x, lo, hi    float64 // current point and the bracket of the root
+	q, qr, qrr   float64 // sums of the evaluation at x (see evalSums)
 	state, steps int
 }
 
 // stepBlockSmall updates the rows [lo, hi) of block b like stepBlock, for small K: it computes
 // the same iterates, in the same floating-point operations, but reorganised for speed.
 //
-// The usual row has a warm start u = (1+P)x from the previous iteration, all p_k > 0, and a
-// root found within two evaluations of F. Rows go through the passes below in batches of
-// smallBatch rows, each pass over the whole batch before the next starts, so that the
-// dependency chains of different rows overlap (at small K a single row's chain of divisions
-// and sums leaves most of the processor idle):
+// At small K one row's chain of divisions and sums leaves most of the processor idle, so the
+// rows go through the passes below in batches of smallBatch rows, each pass over the whole
+// batch before the next starts, and the dependency chains of different rows overlap:
 //
-//  1. p_k = y_k w_k, P = Σp_k, and r_k = 1/(u − σ_k) with the sums q = Σp_kr_k,
-//     qr = Σp_kr_k², qrr = Σp_kr_k³ (firstSmall);
-//  2. newton's first step from x = u/(1+P) (smallHalley);
-//  3. the same sums at the new x, for rows not finished (secondSmall);
-//  4. newton's second step; the rare row that needs more goes on alone;
-//  5. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
+//  1. the E-step p_k = y_k w_k, P = Σp_k; with a warm start u = (1+P)x from the previous
+//     iteration it is fused with the first evaluation, r_k = 1/(u − σ_k) and the sums
+//     q = Σp_kr_k, qr = Σp_kr_k², qrr = Σp_kr_k³ (firstSmall); without one the start is
+//     startPoint (coldSmall);
+//  2. rounds of newton's loop: one step for every row with fresh sums (smallHalley), then one
+//     evaluation for every row that moved (nextSmall), until no row is left (two rounds for
+//     most rows with a warm start);
+//  3. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
 //     iteration stopped at an evaluated x), fused with the column sums and σ·y, row by row
 //     in order.
 //
-// Rows without a warm start go to solveRow, and rows with some p_k = 0 to solvePoint.
+// Rows with some p_k = 0 go to solvePoint.
 func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 	k := s.k
 	col, w := s.bcol[b*s.kpad:b*s.kpad+k], s.w[:k]
@@ -50,62 +50,49 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 	pb := wk.pb[:smallBatch*k]
 	for i0 := lo; i0 < hi; i0 += smallBatch {
 		nb := min(smallBatch, hi-i0)
-		// Pass 1, then the first step.
+		// 1. The E-step and, with a warm start, the first evaluation.
 		for t := range st[:nb] {
 			i := i0 + t
 			yi := ys[i*k : i*k+k : i*k+k]
 			si := ss[i*k : i*k+k : i*k+k]
 			m := int(argmax[i])
-			u := uprev[i]
-			if s.cold || !(u > si[m]) {
-				st[t].state = rowGeneral
-				continue
+			if u := uprev[i]; !s.cold && u > si[m] {
+				firstSmall(&st[t], yi, si, w, pb[t*k:t*k+k:t*k+k], m, u)
+			} else {
+				coldSmall(&st[t], yi, si, w, pb[t*k:t*k+k:t*k+k], m)
 			}
-			firstSmall(&st[t], yi, si, w, pb[t*k:t*k+k:t*k+k], m, u)
 		}
-		for t := range st[:nb] {
-			if st[t].state == rowPending {
-				i := i0 + t
-				si := ss[i*k : i*k+k : i*k+k]
-				if !smallHalley(&st[t], si[argmax[i]]) {
-					st[t].sol = checked(ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], st[t].sol)
+		// 2. Rounds of steps and evaluations.
+		for {
+			for t := range st[:nb] {
+				if st[t].state == rowEvaluated {
+					i := i0 + t
+					si := ss[i*k : i*k+k : i*k+k]
+					if !smallHalley(&st[t], si[argmax[i]]) {
+						st[t].sol = checked(ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], st[t].sol)
+					}
 				}
 			}
-		}
-		// The second evaluation and step.
-		for t := range st[:nb] {
-			if st[t].state == rowPending {
-				i := i0 + t
-				si := ss[i*k : i*k+k : i*k+k]
-				secondSmall(&st[t], ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], si[argmax[i]])
-			}
-		}
-		for t := range st[:nb] {
-			if st[t].state == rowPending {
-				i := i0 + t
-				y, sigma, p := ys[i*k:i*k+k:i*k+k], ss[i*k:i*k+k:i*k+k], pb[t*k:t*k+k:t*k+k]
-				m := int(argmax[i])
-				ok := smallHalley(&st[t], sigma[m])
-				for st[t].state == rowPending {
-					// Rare: more steps, one row at a time.
-					secondSmall(&st[t], y, sigma, p, sigma[m])
-					ok = smallHalley(&st[t], sigma[m])
-				}
-				if !ok {
-					st[t].sol = checked(y, sigma, p, st[t].sol)
+			more := false
+			for t := range st[:nb] {
+				if st[t].state == rowPending {
+					i := i0 + t
+					si := ss[i*k : i*k+k : i*k+k]
+					nextSmall(&st[t], ys[i*k:i*k+k:i*k+k], si, pb[t*k:t*k+k:t*k+k], si[argmax[i]])
+					more = true
 				}
 			}
+			if !more {
+				break
+			}
 		}
-		// The labels, column sums and σ·y.
+		// 3. The labels, column sums and σ·y.
 		for t := range st[:nb] {
 			i := i0 + t
 			yi := ys[i*k : i*k+k : i*k+k]
 			si := ss[i*k : i*k+k : i*k+k]
 			p := pb[t*k : t*k+k : t*k+k]
 			sol := &st[t].sol
-			if st[t].state == rowGeneral {
-				*sol = s.solveRow(i, p)
-			}
 			uprev[i] = sol.x * sol.a
 			steps += sol.steps
 			var dot float64
@@ -128,6 +115,32 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 		}
 	}
 	s.bout[b] = blockOut{nll: -lp.log(), steps: steps}
+}
+
+// coldSmall is pass 1 of stepBlockSmall for a row without a warm start: the E-step (as
+// stepBlock), then, as solvePoint, solvePoint itself when some p_k = 0, or else the start
+// x = startPoint with the bracket [x, σ_max]. It leaves p_k in p and the outcome in st.
+func coldSmall(st *smallState, y, sigma, w, p []float64, m int) {
+	n := len(y)
+	sigma, w, p = sigma[:n], w[:n], p[:n]
+	var P float64
+	allPos := true
+	for j, v := range y {
+		q := v * w[j]
+		p[j] = q
+		P += q
+		if !(q > 0) {
+			allPos = false
+		}
+	}
+	if !allPos {
+		st.sol, st.state = solvePoint(y, sigma, p, P, m, false, 0), rowDone
+		return
+	}
+	a := 1 + P
+	x0 := startPoint(sigma, p, a)
+	st.lo, st.hi, st.steps = x0, sigma[m], 0
+	st.x, st.sol.a, st.state = x0, a, rowPending
 }
 
 // firstSmall is pass 1 of stepBlockSmall for one row with u > σ_max: the E-step fused with
@@ -192,13 +205,13 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 		return
 	}
 	st.lo, st.hi, st.steps = smax/(a-p[m]), smax, 0
-	st.x, st.sol.a, st.state = u/a, a, rowPending
+	st.x, st.sol.a, st.state = u/a, a, rowEvaluated
 	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
 }
 
-// secondSmall is pass 3 of stepBlockSmall: the evaluation at (1+P)x (as eval), leaving r_k
-// in y and the sums in st.
-func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
+// nextSmall is an evaluation in pass 2 of stepBlockSmall: the sums at (1+P)x (as eval),
+// leaving r_k in y and the sums in st.
+func nextSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	n := len(y)
 	sigma, p = sigma[:n], p[:n]
 	ax := st.sol.a * st.x
@@ -233,6 +246,7 @@ func secondSmall(st *smallState, y, sigma, p []float64, smax float64) {
 		e0 += v * r
 	}
 	st.q, st.qr, st.qrr = q0+q1, d0+d1, e0+e1
+	st.state = rowEvaluated
 }
 
 // smallHalley is one round of newton's loop at st.x, with the sums of an evaluation at (1+P)x.
