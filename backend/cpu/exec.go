@@ -82,7 +82,12 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	for n := range reach {
 		prog = append(prog, n)
 	}
-	sort.Slice(prog, func(i, j int) bool { return prog[i].id < prog[j].id })
+	// A multi-output node made by a rewrite can share its id with its first projection: it comes
+	// first.
+	sort.Slice(prog, func(i, j int) bool {
+		a, b := prog[i], prog[j]
+		return a.id < b.id || (a.id == b.id && a.op != opProjection && b.op == opProjection)
+	})
 	e := &Executable{backend: b.backend, name: b.name, prog: prog, slot: make(map[*node]int, len(prog)),
 		params: b.params}
 	for i, n := range prog {
@@ -341,6 +346,13 @@ func recordOpTime(n *node, d time.Duration) {
 	case opFusedMax:
 		p := n.params.(fusedMaxParams)
 		name += fmt.Sprintf("%v->%v", p.inShape.Dimensions, n.shape.Dimensions)
+	case opFusedElementwiseSum:
+		p := n.params.(fusedSumParams)
+		ops := ""
+		for _, st := range p.prog.steps {
+			ops += opName(st.op)[:3]
+		}
+		name += fmt.Sprintf("%v:%s", p.inShape.Dimensions, ops)
 	case opFusedElementwise:
 		p := n.params.(fusedProgram)
 		ops := ""
@@ -370,6 +382,8 @@ func opName(op backends.OpType) string {
 		return "FusedSum"
 	case opFusedMax:
 		return "FusedMax"
+	case opFusedElementwiseSum:
+		return "FusedElementwiseSum"
 	case opStepNonNeg:
 		return "NonNegIndicator"
 	}

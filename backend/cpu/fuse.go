@@ -1369,7 +1369,7 @@ func fuseSums(reach map[*node]bool, outs []*node) {
 			continue
 		}
 		f := r.inputs[0]
-		if f.op != opFusedElementwise || uses[f] != 1 {
+		if f.op != opFusedElementwise {
 			continue
 		}
 		axes := slices.Clone(r.params.([]int))
@@ -1384,10 +1384,68 @@ func fuseSums(reach map[*node]bool, outs []*node) {
 			continue
 		}
 		fusedSums.Add(1)
-		r.op = opFusedSum
-		r.params = fusedSumParams{prog: f.params.(fusedProgram), inShape: f.shape}
-		r.inputs = f.inputs
+		params := fusedSumParams{prog: f.params.(fusedProgram), inShape: f.shape}
+		if uses[f] == 1 {
+			r.op = opFusedSum
+			r.params = params
+			r.inputs = f.inputs
+			continue
+		}
+		// The values are needed too: one pass computes and stores them and sums them. f and r
+		// become the projections of a two-output node that takes f's place in the order.
+		m := &node{id: f.id, op: opFusedElementwiseSum, shape: shapes.Invalid(), inputs: f.inputs, params: params,
+			builder: f.builder, multiShapes: []shapes.Shape{f.shape, r.shape}, projs: []*node{f, r}}
+		f.op, f.inputs, f.params, f.projIndex = opProjection, []*node{m}, nil, 0
+		r.op, r.inputs, r.params, r.projIndex = opProjection, []*node{m}, nil, 1
 	}
+}
+
+// opFusedElementwiseSum is the internal op type of a fused program whose values are both stored
+// and summed over leading axes (outputs: the values, the sum).
+const opFusedElementwiseSum = backends.OpTypeLast + 8
+
+func init() {
+	registerMulti(opFusedElementwiseSum, execFusedElementwiseSum)
+}
+
+func execFusedElementwiseSum(b *Backend, n *node, ins []*Buffer, owned []bool) ([]*Buffer, error) {
+	p := n.params.(fusedSumParams)
+	leafShapes := make([]shapes.Shape, len(ins))
+	for i, in := range ins {
+		leafShapes[i] = in.shape
+	}
+	cands := make([]int, 0, len(ins))
+	for i := range ins {
+		cands = append(cands, i)
+	}
+	out := outputFor(b, p.inShape, ins, owned, cands...)
+	leaves := make([]any, len(ins))
+	for i, in := range ins {
+		if in == nil {
+			leaves[i] = out.flat
+		} else {
+			leaves[i] = in.flat
+		}
+	}
+	sumShape := n.multiShapes[1]
+	sum := &fusedSum{acc: make([]float64, max(1, sumShape.Size()))}
+	total := b.newBuf(sumShape)
+	switch o := out.flat.(type) {
+	case []float32:
+		runFused(p.prog, p.inShape, o, leaves, leafShapes, sum)
+		t := total.flat.([]float32)
+		for i, v := range sum.acc {
+			t[i] = float32(v)
+		}
+	case []float64:
+		runFused(p.prog, p.inShape, o, leaves, leafShapes, sum)
+		copy(total.flat.([]float64), sum.acc)
+	default:
+		b.release(out)
+		b.release(total)
+		return nil, unsupported(n, p.inShape.DType)
+	}
+	return []*Buffer{out, total}, nil
 }
 
 // fusedSums counts the rewrites done by fuseSums.
@@ -1676,10 +1734,7 @@ func runFusedMax[T floatT](p fusedMaxParams, o []T, leaves []any, leafShapes []s
 					}
 					o[oo] = acc
 				} else {
-					os := o[oo+idx[last] : oo+idx[last]+run]
-					for k, x := range vs {
-						os[k] = max(os[k], x)
-					}
+					maxInto(o[oo+idx[last]:oo+idx[last]+run], vs)
 				}
 				i += run
 				idx[last] += run

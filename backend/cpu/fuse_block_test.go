@@ -35,11 +35,16 @@ func TestBlockFusion(t *testing.T) {
 	if cpu.FusedMaxCount() == maxBefore {
 		t.Error("the max-pool of the ReLU was not fused")
 	}
+	sawSum := false
 	for name := range prof {
+		sawSum = sawSum || strings.HasPrefix(name, "FusedElementwiseSum[3 12 12 32]")
 		full := strings.Contains(name, "[3 12 12 32]") || strings.Contains(name, "[3 6 2 6 2 32]")
 		if full && !strings.HasPrefix(name, "Fused") && !strings.HasPrefix(name, "ReduceSum") {
 			t.Errorf("op %s stores (or reads) a full-size intermediate", name)
 		}
+	}
+	if !sawSum {
+		t.Error("no fused program both stored and summed its values")
 	}
 	cpu.SetElementwiseFusion(false)
 	want := run(t, newBackend(t), bnReluPool, args...)

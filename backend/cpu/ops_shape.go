@@ -495,6 +495,10 @@ func reduceT[T numberT](op backends.OpType, o, x []T, dims, ost []int) bool {
 						os[k] += v
 					}
 				case backends.OpTypeReduceMax:
+					if isFloat[T]() {
+						maxIntoFloat(os, xs)
+						break
+					}
 					for k, v := range xs {
 						os[k] = max(os[k], v)
 					}

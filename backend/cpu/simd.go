@@ -153,3 +153,38 @@ func whereSIMD(o, c, t, f []float32, ts, fs bool) int {
 	whereF32(p32(o), p32(c), tp, fp, tv, fv, mode, n)
 	return n
 }
+
+// maxInto sets o[i] = max(o[i], x[i]) (Go's max: NaN wins, max(−0, +0) = +0), with the AVX2 loop
+// for float32.
+func maxInto[T floatT](o, x []T) {
+	x = x[:len(o)]
+	if o32, ok := any(o).([]float32); ok {
+		if k := simdLen(len(o32)); k > 0 {
+			maxIntoF32(p32(o32), p32(any(x).([]float32)), k)
+			o, x = o[k:], x[k:]
+		}
+	}
+	for i, v := range x {
+		o[i] = max(o[i], v)
+	}
+}
+
+// isFloat reports whether T is float32 or float64.
+func isFloat[T numberT]() bool {
+	var z T
+	switch any(z).(type) {
+	case float32, float64:
+		return true
+	}
+	return false
+}
+
+// maxIntoFloat is maxInto for a numberT known to be a float type.
+func maxIntoFloat[T numberT](o, x []T) {
+	switch ov := any(o).(type) {
+	case []float32:
+		maxInto(ov, any(x).([]float32))
+	case []float64:
+		maxInto(ov, any(x).([]float64))
+	}
+}

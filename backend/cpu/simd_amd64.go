@@ -101,3 +101,6 @@ var hasAVX2 = func() bool {
 	_, ebx7, _, _ := cpuidCPU(7, 0)
 	return ebx7&(1<<5) != 0
 }()
+
+//go:noescape
+func maxIntoF32(o, x *float32, n int)

@@ -316,3 +316,30 @@ loop8:
 done:
 	VZEROUPPER
 	RET
+
+// func maxIntoF32(o, x *float32, n int)
+// o[i] = max(o[i], x[i]) with Go's semantics: NaN if either is NaN, max(−0, +0) = +0.
+TEXT ·maxIntoF32(SB), NOSPLIT, $0-24
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+loop8:
+	CMPQ CX, $8
+	JLT done
+	VMOVUPS (DI), Y0 // a
+	VMOVUPS (SI), Y1 // b
+	VMAXPS Y1, Y0, Y2 // max, either operand for NaN or ±0
+	VCMPPS $0x00, Y1, Y0, Y3 // a == b (ordered)
+	VANDPS Y1, Y0, Y4 // a & b: a when equal, +0 for ±0
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VCMPPS $0x03, Y1, Y0, Y3 // unordered
+	VADDPS Y1, Y0, Y4 // NaN where either is NaN
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP loop8
+done:
+	VZEROUPPER
+	RET

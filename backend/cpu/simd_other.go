@@ -31,3 +31,4 @@ func whereF32(o, c, t, f *float32, tv, fv float32, mode, n int) { panic("unreach
 func nonNegF32(o, x *float32, n int)                            { panic("unreachable") }
 func sqrtF32(o, x *float32, n int)                              { panic("unreachable") }
 func addRows4F32(acc, a, b, c, d *float32, n int)               { panic("unreachable") }
+func maxIntoF32(o, x *float32, n int)                           { panic("unreachable") }

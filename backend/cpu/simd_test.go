@@ -81,6 +81,10 @@ func TestSIMDMatchesGo(t *testing.T) {
 	ks = append(ks,
 		kernel{"nonneg", func(o, x, _, _ []float32) { nonNegBlock(o, x) }},
 		kernel{"sqrt", func(o, x, _, _ []float32) { unaryBlock(backends.OpTypeSqrt, o, x) }},
+		kernel{"maxInto", func(o, x, y, _ []float32) {
+			copy(o, x)
+			maxInto(o, y)
+		}},
 		kernel{"addRows", func(o, x, y, _ []float32) {
 			copy(o, y)
 			if l := len(o) / 4; l > 0 {
