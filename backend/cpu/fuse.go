@@ -1503,7 +1503,8 @@ func isConstOne(n *node) bool {
 }
 
 // simplifyProgram replaces Sign(Add(Sign(x), 1)) (either operand order of the Add) by one
-// opStepNonNeg step, then drops the steps no longer referenced and renumbers the others.
+// opStepNonNeg step, replaces steps equal to an earlier step by it, then drops the steps no longer
+// referenced and renumbers the others.
 func simplifyProgram(p fusedProgram, leaves []*node) fusedProgram {
 	refs := make([]int, len(p.steps))
 	for _, st := range p.steps {
@@ -1536,6 +1537,26 @@ func simplifyProgram(p fusedProgram, leaves []*node) fusedProgram {
 		}
 		p.steps[i] = fusedStep{op: opStepNonNeg, args: []int{p.steps[inner].args[0]}}
 		changed = true
+	}
+	// Common steps: a step equal to an earlier one (same op, same operands) is replaced by it.
+	same := map[string]int{}
+	alias := make([]int, len(p.steps))
+	for i := range p.steps {
+		alias[i] = i
+		st := &p.steps[i]
+		for j, a := range st.args {
+			if a >= 0 && alias[a] != a {
+				st.args[j] = alias[a]
+				changed = true
+			}
+		}
+		key := fmt.Sprint(st.op, st.args)
+		if k, ok := same[key]; ok && i != len(p.steps)-1 {
+			alias[i] = k
+			changed = true
+			continue
+		}
+		same[key] = i
 	}
 	if !changed {
 		return p
@@ -1714,17 +1735,16 @@ func runFusedMax[T floatT](p fusedMaxParams, o []T, leaves []any, leafShapes []s
 	per := p.inShape.Size() / dims[0]
 	parallelParts(dims[0], max(1, elemGrain/max(1, per)), func(_, lo, hi int) {
 		ev := newFusedEvaluator(p.prog, readers)
+		// idx is the position's index; oo the output offset of idx with the last axis at 0,
+		// both advanced incrementally.
 		idx := make([]int, rank)
 		start, end := lo*per, hi*per
 		idx[0] = lo
+		oo := lo * ost[0]
 		for s := start; s < end; s += fuseBlock {
 			e := min(s+fuseBlock, end)
 			v := ev.eval(s, e, nil)
 			for i := 0; i < len(v); {
-				oo := 0
-				for a := 0; a < last; a++ {
-					oo += idx[a] * ost[a]
-				}
 				run := min(dims[last]-idx[last], len(v)-i)
 				vs := v[i : i+run]
 				if ost[last] == 0 {
@@ -1741,6 +1761,10 @@ func runFusedMax[T floatT](p fusedMaxParams, o []T, leaves []any, leafShapes []s
 				for a := last; a > 0 && idx[a] == dims[a]; a-- {
 					idx[a] = 0
 					idx[a-1]++
+					if a < last {
+						oo -= dims[a] * ost[a]
+					}
+					oo += ost[a-1]
 				}
 			}
 		}

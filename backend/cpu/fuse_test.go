@@ -43,17 +43,24 @@ func TestElementwiseFusion(t *testing.T) {
 			// one over a middle axis (not rewritten).
 			ReduceSum(Mul(Sub(a, b), Exp(a)), 0), ReduceSum(Mul(Sub(a, b), Exp(b)), 0, 1),
 			ReduceAllSum(Mul(Add(a, b), Abs(a))), ReduceSum(Mul(Sub(b, a), Exp(a)), 1),
+			// Maxima of fused expressions over the last, middle and first axes (the first is not
+			// rewritten), with NaN where a < −1.5.
+			ReduceMax(Mul(Exp(a), b), 2), ReduceMax(Add(Abs(a), Sqrt(AddScalar(a, 1.5))), 1, 2),
+			ReduceMax(Mul(Exp(a), b), 0),
 			// A comparison of another dtype selecting values of this one.
 			Where(GreaterThan(ConvertDType(a, dtypes.Float32), ConvertDType(b, dtypes.Float32)), Exp(a), Neg(b))}
 	}
 	b := newBackend(t)
-	before, sumsBefore := cpu.FusedElementwiseCount(), cpu.FusedSumCount()
+	before, sumsBefore, maxBefore := cpu.FusedElementwiseCount(), cpu.FusedSumCount(), cpu.FusedMaxCount()
 	got := run(t, b, fn, x, y)
 	if cpu.FusedElementwiseCount() == before {
 		t.Fatal("no fusion happened")
 	}
 	if n := cpu.FusedSumCount() - sumsBefore; n < 3 {
 		t.Errorf("%d sums of fused programs, want at least 3", n)
+	}
+	if n := cpu.FusedMaxCount() - maxBefore; n != 2 {
+		t.Errorf("%d maxima of fused programs, want 2", n)
 	}
 	cpu.SetElementwiseFusion(false)
 	defer cpu.SetElementwiseFusion(true)

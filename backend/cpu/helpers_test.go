@@ -83,18 +83,19 @@ func toFloat64s(t testing.TB, o *tensors.Tensor) []float64 {
 	return r
 }
 
-// maxRelDiff returns max|a−b| / max(1, max|b|).
+// maxRelDiff returns max|a−b| / max(1, max|b|) over the positions where neither is NaN, or +Inf
+// if a and b are NaN at different positions.
 func maxRelDiff(a, b []float64) float64 {
 	if len(a) != len(b) {
 		return math.Inf(1)
 	}
 	scale, d := 1.0, 0.0
 	for i := range a {
-		scale = math.Max(scale, math.Abs(b[i]))
 		if math.IsNaN(a[i]) != math.IsNaN(b[i]) {
 			return math.Inf(1)
 		}
 		if !math.IsNaN(a[i]) {
+			scale = math.Max(scale, math.Abs(b[i]))
 			d = math.Max(d, math.Abs(a[i]-b[i]))
 		}
 	}
