@@ -75,6 +75,10 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 		reach = reachable(outs)
 		fuseSums(reach, outs)
 		reach = reachable(outs)
+		if !noSumMerging {
+			mergeSums(reach)
+			reach = reachable(outs)
+		}
 		fuseMaxes(reach, outs)
 		reach = reachable(outs)
 	}
@@ -346,13 +350,18 @@ func recordOpTime(n *node, d time.Duration) {
 	case opFusedMax:
 		p := n.params.(fusedMaxParams)
 		name += fmt.Sprintf("%v->%v", p.inShape.Dimensions, n.shape.Dimensions)
-	case opFusedElementwiseSum:
-		p := n.params.(fusedSumParams)
+	case opFusedMulti:
+		p := n.params.(fusedMultiParams)
 		ops := ""
 		for _, st := range p.prog.steps {
 			ops += opName(st.op)[:3]
 		}
 		name += fmt.Sprintf("%v:%s", p.inShape.Dimensions, ops)
+		if p.valueStep >= 0 {
+			name += fmt.Sprintf("+%dsums", len(p.sumSteps))
+		} else {
+			name += fmt.Sprintf(":%dsums", len(p.sumSteps))
+		}
 	case opFusedElementwise:
 		p := n.params.(fusedProgram)
 		ops := ""
@@ -382,8 +391,8 @@ func opName(op backends.OpType) string {
 		return "FusedSum"
 	case opFusedMax:
 		return "FusedMax"
-	case opFusedElementwiseSum:
-		return "FusedElementwiseSum"
+	case opFusedMulti:
+		return "FusedMulti"
 	case opStepNonNeg:
 		return "NonNegIndicator"
 	}
@@ -409,6 +418,9 @@ func elideScalarBroadcasts(reach map[*node]bool) {
 
 // noElementwiseFusion turns off fuseElementwise (tests compare both ways).
 var noElementwiseFusion bool
+
+// noSumMerging turns off mergeSums (tests compare both ways).
+var noSumMerging bool
 
 func sortSlice(nodes []*node, less func(a, b *node) bool) {
 	sort.Slice(nodes, func(i, j int) bool { return less(nodes[i], nodes[j]) })
