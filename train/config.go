@@ -62,6 +62,7 @@ type OptimConfig struct {
 	Beta1       float64 `yaml:"beta1" doc:"Adam β1"`
 	Beta2       float64 `yaml:"beta2" doc:"Adam β2"`
 	Epsilon     float64 `yaml:"epsilon" doc:"Adam ε"`
+	Schedule    string  `yaml:"schedule" doc:"learning-rate schedule: constant, or cosine (lr·½(1+cos(π·s/S)) at step s of S = epochs × batches per epoch)"`
 }
 
 // AugmentConfig is the self-augmentation term β·H2(y, σ(aug x)) and the input normalisation.
@@ -138,7 +139,7 @@ func Default() Config {
 		Lambda: 100,
 		Data:   DataConfig{Name: "mnist", Split: "all"},
 		Model:  ModelConfig{Name: "vgg4"},
-		Optim: OptimConfig{Name: "adam", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
+		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none"},
 		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
@@ -307,6 +308,9 @@ func typeName(t reflect.Type) string {
 
 // Validate checks every value's range and the combinations of keys; the error names the key.
 func (c *Config) Validate() error {
+	if c.Optim.Schedule == "" {
+		c.Optim.Schedule = "constant" // configurations written before the key existed
+	}
 	oneOf := func(key, v string, valid ...string) error {
 		for _, s := range valid {
 			if v == s {
@@ -365,6 +369,7 @@ func (c *Config) Validate() error {
 	for _, e := range []error{
 		oneOf("loss", c.Loss, Losses...),
 		oneOf("optim.name", c.Optim.Name, "adam", "sgd"),
+		oneOf("optim.schedule", c.Optim.Schedule, "constant", "cosine"),
 		oneOf("pseudolabel.scope", c.Pseudolabel.Scope, "batch", "epoch"),
 		oneOf("pseudolabel.sigma", c.Pseudolabel.Sigma, "train", "eval"),
 	} {

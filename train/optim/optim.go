@@ -5,12 +5,16 @@
 //
 // With g = ∂L/∂w + wd·w and t the step (starting at 1):
 //
-//	Adam: m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)
-//	SGD:  b ← μ·b + g;  w ← w − lr·b
+//	Adam: m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr_t·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)
+//	SGD:  b ← μ·b + g;  w ← w − lr_t·b
+//
+// where lr_t = lr (schedule "constant") or, with schedule "cosine" over T steps,
+// lr_t = lr·½·(1 + cos(π·min(t−1, T)/T)): lr at the first step, decaying to 0 at step T+1.
 package optim
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -34,6 +38,8 @@ type Options struct {
 	Beta1       float64 // Adam β1
 	Beta2       float64 // Adam β2
 	Epsilon     float64 // Adam ε
+	Schedule    string  // "constant" (or "") or "cosine"
+	TotalSteps  int     // T of the cosine schedule (≥ 1)
 }
 
 // Optimizer implements optimizers.Interface with Options.
@@ -43,6 +49,15 @@ type Optimizer struct{ opt Options }
 func New(opt Options) (*Optimizer, error) {
 	if opt.Name != "adam" && opt.Name != "sgd" {
 		return nil, fmt.Errorf("optimiser %q: want adam or sgd", opt.Name)
+	}
+	switch opt.Schedule {
+	case "", "constant":
+	case "cosine":
+		if opt.TotalSteps < 1 {
+			return nil, fmt.Errorf("cosine schedule needs at least one step, got %d", opt.TotalSteps)
+		}
+	default:
+		return nil, fmt.Errorf("learning-rate schedule %q: want constant or cosine", opt.Schedule)
 	}
 	return &Optimizer{opt: opt}, nil
 }
@@ -86,6 +101,12 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 	}
 	grads := ctx.BuildTrainableVariablesGradientsGraph(loss)
 	step := optimizers.IncrementGlobalStepGraph(ctx, g, dtypes.Float64)
+	var factor *Node // lr_t / lr, nil for a constant learning rate
+	if o.opt.Schedule == "cosine" {
+		T := float64(o.opt.TotalSteps)
+		frac := DivScalar(Min(AddScalar(step, -1), Scalar(g, dtypes.Float64, T)), T)
+		factor = MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), 0.5)
+	}
 	for i, v := range vars {
 		w := v.ValueGraph(g)
 		dt := w.DType()
@@ -119,6 +140,9 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 			c2 := ConvertDType(Reciprocal(OneMinus(Pow(Scalar(g, dtypes.Float64, b2), step))), dt)
 			denom := AddScalar(Sqrt(Mul(s, c2)), o.opt.Epsilon)
 			delta = MulScalar(Div(Mul(m, c1), denom), lr)
+		}
+		if factor != nil {
+			delta = Mul(delta, ConvertDType(factor, dt))
 		}
 		v.SetValueGraph(Sub(w, delta))
 	}

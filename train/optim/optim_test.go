@@ -23,6 +23,10 @@ func reference(opt Options, w0 map[string][]float64, c []float64, steps int) map
 			lr = opt.BackboneLR
 		}
 		for t := 1; t <= steps; t++ {
+			lr := lr
+			if opt.Schedule == "cosine" {
+				lr *= 0.5 * (1 + math.Cos(math.Pi*math.Min(float64(t-1), float64(opt.TotalSteps))/float64(opt.TotalSteps)))
+			}
 			for j := range w {
 				g := c[j]*w[j]*w[j]*w[j] + 1 + opt.WeightDecay*w[j]
 				if opt.Name == "sgd" {
@@ -52,6 +56,8 @@ func TestOptimizerMatchesReference(t *testing.T) {
 		{Name: "adam", LR: 0.05, BackboneLR: 0.005, HeadScope: "head", WeightDecay: 0.1, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-3},
 		{Name: "sgd", LR: 0.01, Momentum: 0.9, WeightDecay: 0.01},
 		{Name: "sgd", LR: 0.02, BackboneLR: 0.1, HeadScope: "head"},
+		{Name: "adam", LR: 0.05, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Schedule: "cosine", TotalSteps: 3},
+		{Name: "sgd", LR: 0.02, Momentum: 0.5, Schedule: "cosine", TotalSteps: 10},
 	}
 	c := []float64{1, 0.5, 2}
 	w0 := map[string][]float64{"backbone": {0.3, -1.2, 0.7}, "head": {-0.4, 0.9, 1.5}}
@@ -102,8 +108,10 @@ func TestOptimizerMatchesReference(t *testing.T) {
 }
 
 func TestNewRejectsUnknown(t *testing.T) {
-	if _, err := New(Options{Name: "rmsprop"}); err == nil {
-		t.Fatal("want error")
+	for _, o := range []Options{{Name: "rmsprop"}, {Name: "adam", Schedule: "step"}, {Name: "sgd", Schedule: "cosine"}} {
+		if _, err := New(o); err == nil {
+			t.Fatalf("%+v: want error", o)
+		}
 	}
 }
 
