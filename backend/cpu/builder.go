@@ -16,6 +16,7 @@ import (
 // output; the graph only ever sees the projections.
 type node struct {
 	id      int
+	sub     int // orders nodes made by compile-time rewrites after the node whose id they share
 	op      backends.OpType
 	shape   shapes.Shape
 	inputs  []*node

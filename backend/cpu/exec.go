@@ -71,6 +71,8 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	fuseDots(reach, outs)
 	reach = reachable(outs)
 	if !noElementwiseFusion {
+		reluMasks(reach)
+		reach = reachable(outs)
 		fuseElementwise(reach, outs)
 		reach = reachable(outs)
 		fuseSums(reach, outs)
@@ -90,7 +92,13 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 	// first.
 	sort.Slice(prog, func(i, j int) bool {
 		a, b := prog[i], prog[j]
-		return a.id < b.id || (a.id == b.id && a.op != opProjection && b.op == opProjection)
+		if a.id != b.id {
+			return a.id < b.id
+		}
+		if a.sub != b.sub {
+			return a.sub < b.sub
+		}
+		return a.op != opProjection && b.op == opProjection
 	})
 	e := &Executable{backend: b.backend, name: b.name, prog: prog, slot: make(map[*node]int, len(prog)),
 		params: b.params}

@@ -144,6 +144,12 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 	// Roots are visited from the last node backwards, so a node absorbed by a later root is skipped.
 	sortNodesDesc(nodes)
 	inline := inlinableNodes(nodes, outs, uses, candidate)
+	users := map[*node][]*node{}
+	for _, n := range nodes {
+		for _, in := range n.inputs {
+			users[in] = append(users[in], n)
+		}
+	}
 	absorbed := map[*node]bool{}
 	for _, root := range nodes {
 		if absorbed[root] || !candidate(root) || !root.shape.DType.IsFloat() {
@@ -204,11 +210,30 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			}
 			return leaf(in, dims, false, nil)
 		}
+		// inThis holds the nodes computed by this program; a value whose users are all in it is
+		// computed once here (memoized in inlined) even if it has several users.
+		inThis := map[*node]bool{root: true}
+		allUsersHere := func(in *node) bool {
+			if in == root || uses[in] < 2 || uses[in] > len(users[in]) { // outputs count extra uses
+				return false
+			}
+			for _, u := range users[in] {
+				if !inThis[u] {
+					return false
+				}
+			}
+			return true
+		}
 		build = func(n *node) int {
+			inThis[n] = true
 			args := make([]int, len(n.inputs))
 			dims := n.shape.Dimensions
 			for i, in := range n.inputs {
-				single := in != root && uses[in] == 1
+				if k, ok := inlined[in]; ok && sameDims(in.shape, n.shape) {
+					args[i] = k
+					continue
+				}
+				single := in != root && (uses[in] == 1 || allUsersHere(in))
 				// Comparisons take operands of their own dtype, which must be the program's.
 				sameType := !fusableCompare[in.op] || in.inputs[0].shape.DType == root.shape.DType
 				switch {
@@ -219,8 +244,7 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 					args[i] = buildInline(in.inputs[0])
 				case single && sameType && candidate(in) && sameDims(in.shape, n.shape):
 					absorbed[in] = true
-					count++
-					args[i] = build(in)
+					args[i] = buildInline(in)
 				case single && in.op == backends.OpTypeReshape && sameDims(in.shape, n.shape) &&
 					in.shape.DType == root.shape.DType && uses[in.inputs[0]] == 1 && candidate(in.inputs[0]) &&
 					(!fusableCompare[in.inputs[0].op] || in.inputs[0].inputs[0].shape.DType == root.shape.DType):
@@ -2002,3 +2026,71 @@ var fusedSums atomic.Int64
 
 // FusedSumCount returns how many reductions of fused programs have been compiled.
 func FusedSumCount() int64 { return fusedSums.Load() }
+
+// isConstZero reports whether n is a constant single float value equal to 0 (either sign).
+func isConstZero(n *node) bool {
+	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
+		return false
+	}
+	buf, ok := n.params.(*Buffer)
+	if !ok {
+		return false
+	}
+	switch f := buf.flat.(type) {
+	case []float32:
+		return f[0] == 0
+	case []float64:
+		return f[0] == 0
+	}
+	return false
+}
+
+// reluMasks rewrites the other users of a ReLU's mask to compare the ReLU's output instead of its
+// input: for r = Where(x > 0, x, 0), (x > 0) = (r > 0) at every position (NaN included: both are
+// false), so the gradient's mask reads r, which is stored for the next layer anyway, and x can be
+// computed inside r's fused program without being stored (a residual sum before a ReLU, say). The
+// new comparison takes r's id, ordered right after it.
+func reluMasks(reach map[*node]bool) {
+	users := map[*node][]*node{}
+	for n := range reach {
+		for _, in := range n.inputs {
+			users[in] = append(users[in], n)
+		}
+	}
+	for r := range reach {
+		if r.op != backends.OpTypeWhere || len(r.inputs) != 3 || !r.shape.DType.IsFloat() {
+			continue
+		}
+		c, x, z := r.inputs[0], r.inputs[1], r.inputs[2]
+		if c.op != backends.OpTypeGreaterThan || c.inputs[0] != x || !isConstZero(c.inputs[1]) || !isConstZero(z) ||
+			!sameDims(c.shape, r.shape) {
+			continue
+		}
+		var others []*node
+		for _, u := range users[c] {
+			// Users built before r would come before the new comparison: left as they are.
+			if u != r && u.id > r.id && !slices.Contains(others, u) {
+				others = append(others, u)
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		c2 := &node{id: r.id, sub: 1, op: backends.OpTypeGreaterThan, shape: c.shape, inputs: []*node{r, c.inputs[1]},
+			builder: r.builder}
+		for _, u := range others {
+			for i, in := range u.inputs {
+				if in == c {
+					u.inputs[i] = c2
+				}
+			}
+		}
+		reluMaskRewrites.Add(1)
+	}
+}
+
+// reluMaskRewrites counts the rewrites done by reluMasks.
+var reluMaskRewrites atomic.Int64
+
+// ReluMaskCount returns how many ReLU masks have been rewritten to read the ReLU's output.
+func ReluMaskCount() int64 { return reluMaskRewrites.Load() }

@@ -28,7 +28,7 @@ func TestBlockFusion(t *testing.T) {
 	defer cpu.SetElementwiseFusion(true)
 	rng := rand.New(rand.NewPCG(31, 32))
 	args := float64Args(rng, 3, 12, 32)
-	maxBefore := cpu.FusedMaxCount()
+	maxBefore, mergedBefore := cpu.FusedMaxCount(), cpu.MergedSumCount()
 	cpu.SetOpProfile(true)
 	cpu.OpProfile()
 	got := run(t, newBackend(t), bnReluPool, args...)
@@ -36,6 +36,9 @@ func TestBlockFusion(t *testing.T) {
 	cpu.SetOpProfile(false)
 	if cpu.FusedMaxCount() == maxBefore {
 		t.Error("the max-pool of the ReLU was not fused")
+	}
+	if cpu.MergedSumCount() == mergedBefore {
+		t.Error("no sum was merged into the pass of the program it reads")
 	}
 	sawSum := false
 	for name := range prof {
