@@ -91,14 +91,15 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 			i := i0 + t
 			yi := ys[i*k : i*k+k : i*k+k]
 			si := ss[i*k : i*k+k : i*k+k]
-			p := pb[t*k : t*k+k : t*k+k]
+			p := pb[t*k : t*k+k : t*k+k][:len(yi)]
+			colRow := col[:len(yi)]
 			sol := &st[t].sol
 			uprev[i] = sol.x * sol.a
 			steps += sol.steps
 			var dot float64
 			if sol.direct {
 				for j, v := range yi {
-					col[j] += v
+					colRow[j] += v
 					dot += si[j] * v
 				}
 			} else {
@@ -107,7 +108,7 @@ func (s *emSolver) stepBlockSmall(wk *emWork, b, lo, hi int) {
 					e := adx * r
 					v := p[j] * r * (1 - e + e*e) * scale
 					yi[j] = v
-					col[j] += v
+					colRow[j] += v
 					dot += si[j] * v
 				}
 			}
@@ -157,7 +158,7 @@ func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 	// its test can be left out.
 	direct2 := (u-smax)*(u-smax) > 1e-290 && u*u < 1e290
 	j := 0
-	for ; j+2 <= n; j += 2 {
+	for ; j < n-1; j += 2 {
 		p0, p1 := y[j]*w[j], y[j+1]*w[j+1]
 		p[j], p[j+1] = p0, p1
 		P0 += p0
@@ -218,7 +219,7 @@ func nextSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	var q0, q1, d0, d1, e0, e1 float64
 	direct2 := (ax-smax)*(ax-smax) > 1e-290 && ax*ax < 1e290 // as in firstSmall
 	j := 0
-	for ; j+2 <= n; j += 2 {
+	for ; j < n-1; j += 2 {
 		var r0, r1 float64
 		if da, db := ax-sigma[j], ax-sigma[j+1]; direct2 {
 			v := 1 / (da * db)
