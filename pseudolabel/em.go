@@ -54,7 +54,8 @@ func (r Result) FinalLoss() float64 {
 // after MaxIters iterations.
 //
 // sigma is N×K row-major with finite entries ≥ 0 and a positive entry per row; rows need not
-// be normalised exactly. The returned Y is a new slice.
+// be normalised exactly. The returned Y is a new slice. The result does not depend on Threads:
+// rows are summed in fixed blocks, in block order, whichever goroutine handled them.
 func EM(sigma []float64, n, k int, opt EMOptions) (Result, error) {
 	return emUntil(sigma, n, k, opt, math.Inf(-1))
 }
