@@ -10,8 +10,21 @@
 //   - the two convolutions GoMLX emits for the gradient of an NHWC/HWIO 2-D convolution into direct
 //     filter- and input-gradient kernels (package kernels);
 //   - trees of float elementwise ops (arithmetic, unary functions, comparisons, Where, broadcast
-//     operands) into one blocked pass over memory;
+//     operands, Reshapes) into one blocked pass over memory; cheap shared values (one tensor read)
+//     are recomputed by each user rather than stored, repeated steps are computed once, and
+//     GoMLX's Sign(Add(Sign(x), 1)) max indicator is one step;
+//   - sums over leading axes (batch-norm statistics and gradients) of such programs into the
+//     program's pass: without storing the values, or together with storing them, and several
+//     sums reading the same values in one pass (multi-output fused node);
+//   - ReduceMax keeping the first axis of such a program (a max-pool of a ReLU) into one pass;
+//   - the gradient's ReLU mask (x > 0) into (ReLU(x) > 0), which is equal and reads a stored
+//     value, so that a residual sum before a ReLU need not be stored;
 //   - elementwise ops reading a broadcast single value into reading the value directly.
+//
+// Float32 steps of fused programs and row sums use AVX2 loops where the CPU has them, giving the
+// same bits as the Go loops. Sums are accumulated per goroutine over a partition that depends only
+// on the sizes and GOMAXPROCS and combined in a fixed order, so results are the same bits from run
+// to run for a fixed thread count.
 //
 // Operations and dtypes it does not support fail with an error naming them, at graph-building time
 // where possible. Supported dtypes: bool, int8–64, uint8–64, float32, float64.

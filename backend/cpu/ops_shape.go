@@ -2,7 +2,7 @@ package cpu
 
 import (
 	"math"
-	"sync"
+	"runtime"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -527,20 +527,22 @@ func reduceT[T numberT](op backends.OpType, o, x []T, dims, ost []int) bool {
 		perLead := rows / dims[0]
 		parallelFor(dims[0], max(1, elemGrain/max(1, perLead*inner)), func(lo, hi int) { run(lo*perLead, hi*perLead, o) })
 	case len(o) <= 1<<16 && len(x) >= 4*elemGrain && op != backends.OpTypeReduceProduct:
-		// Small output: each goroutine reduces a range of rows into its own copy, then merge.
-		var mu sync.Mutex
-		parallelFor(rows, max(1, 2*elemGrain/inner), func(lo, hi int) {
+		// Small output: each goroutine reduces a range of rows into its own copy; the copies are
+		// merged in range order, so the result does not depend on scheduling.
+		parts := make([][]T, runtime.GOMAXPROCS(0))
+		used := parallelParts(rows, max(1, 2*elemGrain/inner), func(w, lo, hi int) {
 			part := make([]T, len(o))
 			for i := range part {
 				part[i] = init
 			}
 			run(lo, hi, part)
-			mu.Lock()
-			for i, v := range part {
+			parts[w] = part
+		})
+		for w := 0; w < used; w++ {
+			for i, v := range parts[w] {
 				o[i] = f(o[i], v)
 			}
-			mu.Unlock()
-		})
+		}
 	default:
 		run(0, rows, o)
 	}

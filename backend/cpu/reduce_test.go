@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/gomlx/gomlx/backends"
 )
 
 // TestSumLeading compares sumLeading with a float64 sum in plain row order, for row lengths from 1
@@ -78,5 +80,41 @@ func BenchmarkSumLeading(b *testing.B) {
 				sumLeading(o, x)
 			}
 		})
+	}
+}
+
+// TestReduceSmallOutputDeterministic checks the per-goroutine path of reduceT (reduced leading
+// axis, small output: sums over axes 0 and 2 of a [64, 30, 72] tensor) against a float64 sum, and
+// that two runs give the same bits for 2 and 3 goroutines.
+func TestReduceSmallOutputDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	dims := []int{64, 30, 72}
+	x := make([]float32, 64*30*72)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	want := make([]float64, 30)
+	for a := 0; a < 64; a++ {
+		for b := 0; b < 30; b++ {
+			for c := 0; c < 72; c++ {
+				want[b] += float64(x[(a*30+b)*72+c])
+			}
+		}
+	}
+	ost := []int{0, 1, 0}
+	for _, procs := range []int{2, 3} {
+		old := runtime.GOMAXPROCS(procs)
+		o1, o2 := make([]float32, 30), make([]float32, 30)
+		reduceT(backends.OpTypeReduceSum, o1, x, dims, ost)
+		reduceT(backends.OpTypeReduceSum, o2, x, dims, ost)
+		runtime.GOMAXPROCS(old)
+		for k := range want {
+			if math.Float32bits(o1[k]) != math.Float32bits(o2[k]) {
+				t.Fatalf("procs=%d: o[%d] differs between runs", procs, k)
+			}
+			if d := math.Abs(float64(o1[k]) - want[k]); d > 1e-3 {
+				t.Errorf("procs=%d: o[%d] = %g, want %g", procs, k, o1[k], want[k])
+			}
+		}
 	}
 }
