@@ -22,7 +22,8 @@
 //   - elementwise ops reading a broadcast single value into reading the value directly.
 //
 // Float32 steps of fused programs and row sums use AVX2 loops where the CPU has them, giving the
-// same bits as the Go loops. Sums are accumulated per goroutine over a partition that depends only
+// same bits as the Go loops; large outputs of fused programs are written with non-temporal
+// stores. Sums are accumulated per goroutine over a partition that depends only
 // on the sizes and GOMAXPROCS and combined in a fixed order, so results are the same bits from run
 // to run for a fixed thread count.
 //

@@ -615,6 +615,7 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 	sum *fusedSum) {
 	readers := newLeafReaders[T](prog, outShape, leavesAny, leafShapes)
 	total := outShape.Size()
+	stream := out != nil && total*outShape.DType.Size() >= streamMinBytes
 	var c, rowLen int
 	var parts [][]float64
 	if sum != nil {
@@ -634,10 +635,14 @@ func runFused[T floatT](prog fusedProgram, outShape shapes.Shape, out []T, leave
 			s, e := blk*fuseBlock, min((blk+1)*fuseBlock, total)
 			m := e - s
 			var dst []T
-			if out != nil {
+			if out != nil && !stream {
 				dst = out[s:e]
 			}
 			last := ev.eval(s, e, dst)
+			if out != nil && stream {
+				// Inputs read at [s, e) may be the output's memory: written after the block.
+				streamCopy(out[s:e], last)
+			}
 			if sum != nil {
 				if s%rowLen == 0 && m%rowLen == 0 {
 					clear(rowAcc)
@@ -1634,6 +1639,7 @@ func execFusedMulti(b *Backend, n *node, ins []*Buffer, owned []bool) ([]*Buffer
 func runFusedMulti[T floatT](p fusedMultiParams, out []T, leavesAny []any, leafShapes []shapes.Shape, sums []*fusedSum) {
 	readers := newLeafReaders[T](p.prog, p.inShape, leavesAny, leafShapes)
 	total := p.inShape.Size()
+	stream := total*p.inShape.DType.Size() >= streamMinBytes
 	nw := runtime.GOMAXPROCS(0)
 	parts := make([][][]float64, len(sums))
 	rowLens := make([]int, len(sums))
@@ -1653,7 +1659,11 @@ func runFusedMulti[T floatT](p fusedMultiParams, out []T, leavesAny []any, leafS
 			m := e - s
 			ev.eval(s, e, nil)
 			if out != nil {
-				copy(out[s:e], ev.scratch[p.valueStep][:m])
+				if stream {
+					streamCopy(out[s:e], ev.scratch[p.valueStep][:m])
+				} else {
+					copy(out[s:e], ev.scratch[p.valueStep][:m])
+				}
 			}
 			for i, st := range p.sumSteps {
 				accs[i].add(s, ev.scratch[st][:m])

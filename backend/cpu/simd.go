@@ -188,3 +188,29 @@ func maxIntoFloat[T numberT](o, x []T) {
 		maxInto(ov, any(x).([]float64))
 	}
 }
+
+// streamMinBytes is the output size (half a 32 MiB L3 cache) from which fused programs write their
+// values with non-temporal stores: such outputs do not stay in the caches, and streaming them saves
+// reading each destination line from memory before writing it.
+var streamMinBytes = 16 << 20
+
+// streamCopy copies src into dst (same length), with non-temporal stores for float32 where the
+// CPU has AVX2.
+func streamCopy[T floatT](dst, src []T) {
+	d32, ok := any(dst).([]float32)
+	if !ok || simdLen(len(d32)) == 0 {
+		copy(dst, src)
+		return
+	}
+	s32 := any(src).([]float32)[:len(d32)]
+	head := 0
+	for head < len(d32) && uintptr(unsafe.Pointer(&d32[head]))%32 != 0 {
+		head++
+	}
+	copy(d32[:head], s32[:head])
+	n := (len(d32) - head) &^ 7
+	if n > 0 {
+		copyNTF32(p32(d32[head:]), p32(s32[head:]), n)
+	}
+	copy(d32[head+n:], s32[head+n:])
+}

@@ -104,3 +104,6 @@ var hasAVX2 = func() bool {
 
 //go:noescape
 func maxIntoF32(o, x *float32, n int)
+
+//go:noescape
+func copyNTF32(dst, src *float32, n int)

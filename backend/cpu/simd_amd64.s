@@ -343,3 +343,38 @@ loop8:
 done:
 	VZEROUPPER
 	RET
+
+// func copyNTF32(dst, src *float32, n int)
+// Copies n float32 (a multiple of 8) with non-temporal stores; dst must be 32-byte aligned.
+TEXT ·copyNTF32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+loop32:
+	CMPQ CX, $32
+	JLT loop8
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVNTPS Y0, (DI)
+	VMOVNTPS Y1, 32(DI)
+	VMOVNTPS Y2, 64(DI)
+	VMOVNTPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP loop32
+loop8:
+	CMPQ CX, $8
+	JLT done
+	VMOVUPS (SI), Y0
+	VMOVNTPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP loop8
+done:
+	SFENCE
+	VZEROUPPER
+	RET

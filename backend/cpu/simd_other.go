@@ -32,3 +32,4 @@ func nonNegF32(o, x *float32, n int)                            { panic("unreach
 func sqrtF32(o, x *float32, n int)                              { panic("unreachable") }
 func addRows4F32(acc, a, b, c, d *float32, n int)               { panic("unreachable") }
 func maxIntoF32(o, x *float32, n int)                           { panic("unreachable") }
+func copyNTF32(dst, src *float32, n int)                        { panic("unreachable") }

@@ -117,3 +117,30 @@ func TestSIMDMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamCopy checks streamCopy for every destination alignment and lengths around multiples
+// of 8.
+func TestStreamCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for off := 0; off < 8; off++ {
+		for n := 0; n <= 80; n++ {
+			src := specialF32(rng, n)
+			buf := make([]float32, n+16)
+			dst := buf[off : off+n]
+			streamCopy(dst, src)
+			if i, ok := sameBits(dst, src); !ok {
+				t.Fatalf("off=%d n=%d: [%d] = %g, want %g", off, n, i, dst[i], src[i])
+			}
+			for i, v := range buf[off+n:] {
+				if v != 0 {
+					t.Fatalf("off=%d n=%d: wrote past the end at %d", off, n, off+n+i)
+				}
+			}
+			for i, v := range buf[:off] {
+				if v != 0 {
+					t.Fatalf("off=%d n=%d: wrote before the start at %d", off, n, i)
+				}
+			}
+		}
+	}
+}
