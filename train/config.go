@@ -71,6 +71,7 @@ type AugmentConfig struct {
 	Weight    float64 `yaml:"weight" doc:"β, weight of the augmented-view term (0: no augmented view for cce/miadm/sela)"`
 	Normalize string  `yaml:"normalize" doc:"input normalisation preset: none, mnist, cifar10, cifar20, stl (ImageNet)"`
 	Workers   int     `yaml:"workers" doc:"goroutines preparing batches (0: number of CPUs)"`
+	BNStats   string  `yaml:"bn_stats" doc:"training views whose batch statistics update the batch-norm running averages used at evaluation: all (as PyTorch's train mode) or clean (not the augmented view)"`
 	// Options tunes the pipeline (rotation range, crop padding, …); see augment.Options. A zero
 	// value keeps the pipeline's default, a negative one switches that stage off.
 	Options augment.Options `yaml:"options" doc:"pipeline option (0: the pipeline's default, negative: off); see augment.Options"`
@@ -141,7 +142,7 @@ func Default() Config {
 		Model:  ModelConfig{Name: "vgg4"},
 		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
-		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none"},
+		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
 		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
@@ -308,8 +309,12 @@ func typeName(t reflect.Type) string {
 
 // Validate checks every value's range and the combinations of keys; the error names the key.
 func (c *Config) Validate() error {
+	// Configurations written before these keys existed.
 	if c.Optim.Schedule == "" {
-		c.Optim.Schedule = "constant" // configurations written before the key existed
+		c.Optim.Schedule = "constant"
+	}
+	if c.Augment.BNStats == "" {
+		c.Augment.BNStats = "all"
 	}
 	oneOf := func(key, v string, valid ...string) error {
 		for _, s := range valid {
@@ -370,6 +375,7 @@ func (c *Config) Validate() error {
 		oneOf("loss", c.Loss, Losses...),
 		oneOf("optim.name", c.Optim.Name, "adam", "sgd"),
 		oneOf("optim.schedule", c.Optim.Schedule, "constant", "cosine"),
+		oneOf("augment.bn_stats", c.Augment.BNStats, "all", "clean"),
 		oneOf("pseudolabel.scope", c.Pseudolabel.Scope, "batch", "epoch"),
 		oneOf("pseudolabel.sigma", c.Pseudolabel.Sigma, "train", "eval"),
 	} {

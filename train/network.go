@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cct-dev/cct/losses"
 	"github.com/cct-dev/cct/models"
@@ -126,7 +127,7 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 	z := n.model(ctx, x)
 	var zAug *Node
 	if xAug != nil {
-		zAug = n.model(ctx, xAug)
+		zAug = n.augmentedLogits(ctx, xAug)
 	}
 	beta := n.cfg.Augment.Weight
 	var loss *Node
@@ -159,6 +160,28 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 		loss = Add(loss, MulScalar(seedLoss, n.cfg.Seeds.Weight))
 	}
 	return loss
+}
+
+// augmentedLogits applies the model to the augmented view. With augment.bn_stats "clean" the
+// batch-norm running averages (running_mean, running_var) keep the values the clean view gave
+// them: they are set back after the call (the view's batch statistics still normalise it, as in
+// training mode).
+func (n *network) augmentedLogits(ctx *context.Context, xAug *Node) *Node {
+	if n.cfg.Augment.BNStats != "clean" {
+		return n.model(ctx, xAug)
+	}
+	g := xAug.Graph()
+	saved := map[*context.Variable]*Node{}
+	for v := range ctx.IterVariables() {
+		if !v.Trainable && strings.HasPrefix(v.Name(), "running_") && v.InUseByGraph(g) {
+			saved[v] = v.ValueGraph(g)
+		}
+	}
+	z := n.model(ctx, xAug)
+	for v, node := range saved {
+		v.SetValueGraph(node)
+	}
+	return z
 }
 
 // tensor wraps a float32 batch with the given dimensions.
