@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -303,18 +304,27 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
-// TestForceGoEnv checks that CCT_BLAS=go selects the pure-Go path, in a child process because the
-// choice is made once per process.
-func TestForceGoEnv(t *testing.T) {
+// TestChoiceEnv checks the choice of implementation: CCT_BLAS=go selects the pure-Go path,
+// CCT_BLAS=openblas selects OpenBLAS where it loads, and no setting selects the Go path on AVX2/FMA
+// CPUs. It runs in child processes because the choice is made once per process.
+func TestChoiceEnv(t *testing.T) {
 	if os.Getenv("CCT_BLAS_TEST_CHILD") == "1" {
-		if os.Getenv("CCT_BLAS") == "go" && Name() != "go" {
+		_, obErr := loadOpenBLAS()
+		switch want := os.Getenv("CCT_BLAS"); {
+		case want == "go" && Name() != "go":
 			t.Fatalf("CCT_BLAS=go but Name() = %q", Name())
+		case want == "openblas" && obErr == nil && !strings.HasPrefix(Name(), "openblas"):
+			t.Fatalf("CCT_BLAS=openblas with the library present but Name() = %q", Name())
+		case want == "" && hasFMA && Name() != "go":
+			t.Fatalf("default on an FMA CPU: Name() = %q, want go", Name())
 		}
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestForceGoEnv$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "CCT_BLAS_TEST_CHILD=1", "CCT_BLAS=go")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child with CCT_BLAS=go: %v\n%s", err, out)
+	for _, v := range []string{"go", "openblas", ""} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestChoiceEnv$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "CCT_BLAS_TEST_CHILD=1", "CCT_BLAS="+v)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child with CCT_BLAS=%q: %v\n%s", v, err, out)
+		}
 	}
 }
