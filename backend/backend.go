@@ -3,7 +3,7 @@
 // Specs:
 //
 //	auto            XLA when a PJRT plugin is found on this machine (CUDA preferred), else cpu
-//	cpu             the project's CPU backend (package backend/cpu), GEMM through OpenBLAS when present
+//	cpu             the project's CPU backend (package backend/cpu), GEMM through package blas (Go AVX2/FMA, or OpenBLAS)
 //	go              GoMLX's pure-Go backend (simplego), as shipped
 //	xla             XLA with a PJRT plugin found locally (CUDA preferred over CPU)
 //	xla:NAME        XLA with the plugin NAME (e.g. cuda, cpu) found locally

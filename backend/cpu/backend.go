@@ -1,5 +1,5 @@
 // Package cpu is a GoMLX backend that runs computation graphs on the CPU in pure Go, sending matrix
-// products and convolutions to a fast GEMM (package blas: OpenBLAS when present, else pure Go).
+// products and convolutions to a fast GEMM (package blas: Go AVX2/FMA kernels, or OpenBLAS on CPUs without them).
 //
 // It records the graph's operations (Builder), compiles them into a topologically ordered program
 // whose intermediate buffers are released to a pool after their last use and reused in place by

@@ -6,7 +6,7 @@
 // to its nearest center, l_i = argmin_k ‖x_i − c_k‖², then moves every center to the mean of its
 // points, c_k = (1/|C_k|) Σ_{i∈C_k} x_i; neither step can increase J. Squared distances are
 // computed as ‖x‖² − 2 x·c + ‖c‖², with the dot products as one matrix product X·Cᵀ in the
-// precision of the input (package backend/blas: OpenBLAS when present, else pure Go); the final
+// precision of the input (package backend/blas: Go AVX2/FMA kernels, or OpenBLAS); the final
 // inertia is recomputed directly in float64.
 //
 // Stopping follows scikit-learn: a restart ends when no label changes, when the squared center
