@@ -1,9 +1,10 @@
 package blas
 
-import "unsafe"
+import (
+	"unsafe"
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv0() (eax, edx uint32)
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func sgemmKernel6x16(k int, a, b, c *float32, ldc int)
@@ -18,22 +19,7 @@ func sgemmKernel6x16U(k int, a *float32, lda int, b, c *float32, ldc int)
 func dgemmKernel6x8U(k int, a *float64, lda int, b, c *float64, ldc int)
 
 // hasFMA reports whether the CPU and OS support AVX2 and FMA3.
-var hasFMA = func() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&fma == 0 || ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0 // AVX2
-}()
+var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // microKernel adds the product of a packed kc×mr A strip and a packed kc×nr B strip to the mr×nr
 // tile of C at c with row stride ldc.

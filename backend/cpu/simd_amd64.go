@@ -1,7 +1,6 @@
 package cpu
 
-func cpuidCPU(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbvCPU() (eax, edx uint32)
+import xcpu "golang.org/x/sys/cpu"
 
 // The float32 loops of simd_amd64.s; n must be a multiple of 8 and the slices behind the pointers
 // at least n long.
@@ -85,22 +84,7 @@ func sqrtF32(o, x *float32, n int)
 func addRows4F32(acc, a, b, c, d *float32, n int)
 
 // hasAVX2 reports whether the CPU and the OS support AVX2 (with the YMM state enabled).
-var hasAVX2 = func() bool {
-	maxID, _, _, _ := cpuidCPU(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuidCPU(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbvCPU(); xcr0&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuidCPU(7, 0)
-	return ebx7&(1<<5) != 0
-}()
+var hasAVX2 = xcpu.X86.HasAVX2
 
 //go:noescape
 func maxIntoF32(o, x *float32, n int)

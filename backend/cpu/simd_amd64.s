@@ -3,25 +3,6 @@
 // Float32 AVX2 loops of the fused elementwise programs. Each processes n elements, n a multiple of
 // 8 (the Go callers do the remainder), 32 per iteration while possible, then 8.
 
-// func cpuidCPU(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-TEXT ·cpuidCPU(SB), NOSPLIT, $0-24
-	MOVL eaxArg+0(FP), AX
-	MOVL ecxArg+4(FP), CX
-	CPUID
-	MOVL AX, eax+8(FP)
-	MOVL BX, ebx+12(FP)
-	MOVL CX, ecx+16(FP)
-	MOVL DX, edx+20(FP)
-	RET
-
-// func xgetbvCPU() (eax, edx uint32)
-TEXT ·xgetbvCPU(SB), NOSPLIT, $0-8
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, eax+0(FP)
-	MOVL DX, edx+4(FP)
-	RET
-
 // VV(name, INSTR): o[i] = x[i] INSTR y[i]; func(o, x, y *float32, n int).
 #define VV(name, INSTR) \
 TEXT name(SB), NOSPLIT, $0-32 \
