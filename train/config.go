@@ -63,6 +63,7 @@ type OptimConfig struct {
 	Beta2       float64 `yaml:"beta2" doc:"Adam β2"`
 	Epsilon     float64 `yaml:"epsilon" doc:"Adam ε"`
 	Schedule    string  `yaml:"schedule" doc:"learning-rate schedule: constant, or cosine (lr·½(1+cos(π·s/S)) at step s of S = epochs × batches per epoch)"`
+	Warmup      int     `yaml:"warmup" doc:"linear learning-rate warm-up: the first W steps use lr·t/W at step t (0: none)"`
 }
 
 // AugmentConfig is the self-augmentation term β·H2(y, σ(aug x)) and the input normalisation.
@@ -346,6 +347,7 @@ func (c *Config) Validate() error {
 		{c.Optim.Beta1 < 0 || c.Optim.Beta1 >= 1, "key optim.beta1: must be in [0, 1)"},
 		{c.Optim.Beta2 < 0 || c.Optim.Beta2 >= 1, "key optim.beta2: must be in [0, 1)"},
 		{!(c.Optim.Epsilon > 0), "key optim.epsilon: must be > 0"},
+		{c.Optim.Warmup < 0, "key optim.warmup: must be ≥ 0"},
 		{!finite(c.Augment.Weight) || c.Augment.Weight < 0, "key augment.weight: must be ≥ 0"},
 		{c.Augment.Workers < 0, "key augment.workers: must be ≥ 0"},
 		{!(c.Pseudolabel.Tol >= 0), "key pseudolabel.tol: must be ≥ 0"},

@@ -49,6 +49,7 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 		WeightDecay: cfg.Optim.WeightDecay, Momentum: cfg.Optim.Momentum,
 		Beta1: cfg.Optim.Beta1, Beta2: cfg.Optim.Beta2, Epsilon: cfg.Optim.Epsilon,
 		Schedule: cfg.Optim.Schedule, TotalSteps: max(1, cfg.Epochs) * batchCount(in.ds.N, cfg.Batch),
+		Warmup: cfg.Optim.Warmup,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("key optim.name: %v", err)

@@ -10,6 +10,8 @@
 //
 // where lr_t = lr (schedule "constant") or, with schedule "cosine" over T steps,
 // lr_t = lr·½·(1 + cos(π·min(t−1, T)/T)): lr at the first step, decaying to 0 at step T+1.
+// A warm-up of W steps further multiplies lr_t by min(1, t/W): Adam's first steps move every weight
+// by about lr whatever the gradient's size, which on a wide linear head shifts all logits at once.
 package optim
 
 import (
@@ -40,6 +42,7 @@ type Options struct {
 	Epsilon     float64 // Adam ε
 	Schedule    string  // "constant" (or "") or "cosine"
 	TotalSteps  int     // T of the cosine schedule (≥ 1)
+	Warmup      int     // W: linear warm-up steps (0: none)
 }
 
 // Optimizer implements optimizers.Interface with Options.
@@ -58,6 +61,9 @@ func New(opt Options) (*Optimizer, error) {
 		}
 	default:
 		return nil, fmt.Errorf("learning-rate schedule %q: want constant or cosine", opt.Schedule)
+	}
+	if opt.Warmup < 0 {
+		return nil, fmt.Errorf("warm-up of %d steps: want 0 or more", opt.Warmup)
 	}
 	return &Optimizer{opt: opt}, nil
 }
@@ -106,6 +112,14 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 		T := float64(o.opt.TotalSteps)
 		frac := DivScalar(Min(AddScalar(step, -1), Scalar(g, dtypes.Float64, T)), T)
 		factor = MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), 0.5)
+	}
+	if o.opt.Warmup > 0 {
+		ramp := MinScalar(DivScalar(step, float64(o.opt.Warmup)), 1)
+		if factor == nil {
+			factor = ramp
+		} else {
+			factor = Mul(factor, ramp)
+		}
 	}
 	for i, v := range vars {
 		w := v.ValueGraph(g)

@@ -27,6 +27,9 @@ func reference(opt Options, w0 map[string][]float64, c []float64, steps int) map
 			if opt.Schedule == "cosine" {
 				lr *= 0.5 * (1 + math.Cos(math.Pi*math.Min(float64(t-1), float64(opt.TotalSteps))/float64(opt.TotalSteps)))
 			}
+			if opt.Warmup > 0 && t < opt.Warmup {
+				lr *= float64(t) / float64(opt.Warmup)
+			}
 			for j := range w {
 				g := c[j]*w[j]*w[j]*w[j] + 1 + opt.WeightDecay*w[j]
 				if opt.Name == "sgd" {
@@ -58,6 +61,8 @@ func TestOptimizerMatchesReference(t *testing.T) {
 		{Name: "sgd", LR: 0.02, BackboneLR: 0.1, HeadScope: "head"},
 		{Name: "adam", LR: 0.05, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Schedule: "cosine", TotalSteps: 3},
 		{Name: "sgd", LR: 0.02, Momentum: 0.5, Schedule: "cosine", TotalSteps: 10},
+		{Name: "adam", LR: 0.05, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Warmup: 3},
+		{Name: "sgd", LR: 0.02, Momentum: 0.9, Schedule: "cosine", TotalSteps: 5, Warmup: 2},
 	}
 	c := []float64{1, 0.5, 2}
 	w0 := map[string][]float64{"backbone": {0.3, -1.2, 0.7}, "head": {-0.4, 0.9, 1.5}}
@@ -108,7 +113,7 @@ func TestOptimizerMatchesReference(t *testing.T) {
 }
 
 func TestNewRejectsUnknown(t *testing.T) {
-	for _, o := range []Options{{Name: "rmsprop"}, {Name: "adam", Schedule: "step"}, {Name: "sgd", Schedule: "cosine"}} {
+	for _, o := range []Options{{Name: "rmsprop"}, {Name: "adam", Schedule: "step"}, {Name: "sgd", Schedule: "cosine"}, {Name: "adam", Warmup: -1}} {
 		if _, err := New(o); err == nil {
 			t.Fatalf("%+v: want error", o)
 		}
