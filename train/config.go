@@ -144,7 +144,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
-		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-5, MaxIters: 100, PGDStep: 1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-7, MaxIters: 3000, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},

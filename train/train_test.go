@@ -287,7 +287,7 @@ func TestMethods(t *testing.T) {
 		{"supervised-ce", []string{"loss=supervised-ce", "labels.noise=0.5"}},
 		{"supervised-cce", []string{"loss=supervised-cce", "labels.noise=0.5"}},
 		{"seeds", []string{"loss=seeds", "seeds.fraction=0.1"}},
-		{"cce+seeds", []string{"seeds.fraction=0.05"}},
+		{"cce+seeds", []string{"seeds.fraction=0.05", "epochs=8"}},
 		{"sgd", []string{"optim.name=sgd", "optim.lr=0.5"}},
 	}
 	for _, tc := range cases {
