@@ -214,6 +214,11 @@ func packB[T Float](transB bool, b []T, ldb, pc, kc, jc, nc, nr int, dst []T) {
 		j0 := jc + s*nr
 		w := min(nr, nc-s*nr)
 		if !transB {
+			if w == nr {
+				// Full strips: one call for the whole strip rather than a memmove per short row.
+				copyRows(d, b[pc*ldb+j0:], ldb, kc)
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				row := d[p*nr : p*nr+nr]
 				copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+w])

@@ -18,6 +18,9 @@ func sgemmKernel6x16U(k int, a *float32, lda int, b, c *float32, ldc int)
 //go:noescape
 func dgemmKernel6x8U(k int, a *float64, lda int, b, c *float64, ldc int)
 
+//go:noescape
+func copyRows64(dst, src unsafe.Pointer, lds, rows int)
+
 // hasFMA reports whether the CPU and OS support AVX2 and FMA3.
 var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
@@ -44,4 +47,15 @@ func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
 	default:
 		dgemmKernel6x8U(kc, (*float64)(unsafe.Pointer(&a[0])), lda, (*float64)(unsafe.Pointer(&b[0])), (*float64)(unsafe.Pointer(&c[0])), ldc)
 	}
+}
+
+// copyRows copies rows of nr elements (64 bytes: 16 float32 or 8 float64), row p from src[p·lds],
+// to dst[p·nr], for p < rows.
+func copyRows[T Float](dst, src []T, lds, rows int) {
+	if rows == 0 {
+		return
+	}
+	nr := nrOf[T]()
+	_, _ = dst[rows*nr-1], src[(rows-1)*lds+nr-1] // the assembly reads and writes these
+	copyRows64(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), lds*int(unsafe.Sizeof(dst[0])), rows)
 }

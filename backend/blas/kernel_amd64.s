@@ -420,3 +420,27 @@ dustore:
 	VMOVUPD Y11, 32(DX)
 	VZEROUPPER
 	RET
+
+// func copyRows64(dst, src unsafe.Pointer, lds, rows int)
+// Copies rows of 64 bytes: row p from src + p·lds (bytes) to dst + 64·p; rows ≥ 0.
+TEXT ·copyRows64(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	MOVQ rows+24(FP), CX
+	TESTQ CX, CX
+	JZ   cdone
+
+cloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  cloop
+	VZEROUPPER
+
+cdone:
+	RET

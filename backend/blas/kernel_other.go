@@ -14,3 +14,11 @@ func microKernel[T Float](kc int, a, b []T, c []T, ldc int) {
 func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
 	microKernelUGo(kc, a, lda, b, c, ldc)
 }
+
+// copyRows copies rows of nr elements, row p from src[p·lds], to dst[p·nr], for p < rows.
+func copyRows[T Float](dst, src []T, lds, rows int) {
+	nr := nrOf[T]()
+	for p := 0; p < rows; p++ {
+		copy(dst[p*nr:(p+1)*nr], src[p*lds:p*lds+nr])
+	}
+}

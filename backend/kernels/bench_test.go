@@ -11,10 +11,16 @@ import (
 
 // vgg4Layers are the convolutions of VGG4 on 28×28×1 images at batch 250 (5×5, pad 2).
 func vgg4Layers() []ConvParams {
-	mk := func(hw, c, o int) ConvParams {
-		return ConvParams{N: 250, H: hw, W: hw, C: c, KH: 5, KW: 5, O: o, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
-	}
-	return []ConvParams{mk(28, 1, 64), mk(14, 64, 128), mk(7, 128, 256), mk(3, 256, 512)}
+	return []ConvParams{vgg4Conv(28, 1, 64), vgg4Conv(14, 64, 128), vgg4Conv(7, 128, 256), vgg4Conv(3, 256, 512)}
+}
+
+// vgg4Layers32 are the convolutions of VGG4 on 32×32×3 images at batch 250.
+func vgg4Layers32() []ConvParams {
+	return []ConvParams{vgg4Conv(32, 3, 32), vgg4Conv(16, 32, 64), vgg4Conv(8, 64, 128), vgg4Conv(4, 128, 256)}
+}
+
+func vgg4Conv(hw, c, o int) ConvParams {
+	return ConvParams{N: 250, H: hw, W: hw, C: c, KH: 5, KW: 5, O: o, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
 }
 
 func rand32(r *rand.Rand, n int) []float32 {
@@ -35,10 +41,10 @@ func reportConv(b *testing.B, flops float64, cpu time.Duration) {
 }
 
 // BenchmarkVGG4Conv measures forward, input-gradient and filter-gradient convolutions of the VGG4
-// 28×28×1 layers at batch 250, float32, with the active BLAS.
+// 28×28×1 and 32×32×3 layers at batch 250, float32, with the active BLAS.
 func BenchmarkVGG4Conv(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 9))
-	for li, p := range vgg4Layers() {
+	for li, p := range append(vgg4Layers(), vgg4Layers32()...) {
 		x, w, y := rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize())
 		dx, dw := make([]float32, len(x)), make([]float32, len(w))
 		wT, xT, dyT := rand32(r, len(w)), rand32(r, len(x)), rand32(r, len(y))
@@ -56,7 +62,7 @@ func BenchmarkVGG4Conv(b *testing.B) {
 			{"backward-filter-as-conv", func() { Conv2D(filterGradAsConv(p), xT, dyT, dw) }},
 		}
 		for _, op := range ops {
-			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li%4+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
 				op.f()
 				b.ResetTimer()
 				c0 := cpuTime()
@@ -72,27 +78,32 @@ func BenchmarkVGG4Conv(b *testing.B) {
 // BenchmarkVGG4Step sums the three convolutions of every VGG4 layer (one training step's
 // convolution work; the first layer's input gradient is included although training does not need it).
 func BenchmarkVGG4Step(b *testing.B) {
-	r := rand.New(rand.NewPCG(9, 9))
-	type bufs struct{ x, w, y, dx, dw []float32 }
-	layers := vgg4Layers()
-	bs := make([]bufs, len(layers))
-	var flops float64
-	for i, p := range layers {
-		bs[i] = bufs{rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize()),
-			make([]float32, p.InputSize()), make([]float32, p.KernelSize())}
-		flops += 3 * p.FLOPs()
-	}
-	b.Run(blas.Name(), func(b *testing.B) {
-		c0 := cpuTime()
-		for i := 0; i < b.N; i++ {
-			for l, p := range layers {
-				Conv2D(p, bs[l].x, bs[l].w, bs[l].y)
-				Conv2DBackwardInput(p, bs[l].y, bs[l].w, bs[l].dx)
-				Conv2DBackwardFilter(p, bs[l].x, bs[l].y, bs[l].dw)
-			}
+	for _, set := range []struct {
+		name   string
+		layers []ConvParams
+	}{{"28x28x1", vgg4Layers()}, {"32x32x3", vgg4Layers32()}} {
+		r := rand.New(rand.NewPCG(9, 9))
+		type bufs struct{ x, w, y, dx, dw []float32 }
+		layers := set.layers
+		bs := make([]bufs, len(layers))
+		var flops float64
+		for i, p := range layers {
+			bs[i] = bufs{rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize()),
+				make([]float32, p.InputSize()), make([]float32, p.KernelSize())}
+			flops += 3 * p.FLOPs()
 		}
-		reportConv(b, flops, cpuTime()-c0)
-	})
+		b.Run(blas.Name()+"/"+set.name, func(b *testing.B) {
+			c0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				for l, p := range layers {
+					Conv2D(p, bs[l].x, bs[l].w, bs[l].y)
+					Conv2DBackwardInput(p, bs[l].y, bs[l].w, bs[l].dx)
+					Conv2DBackwardFilter(p, bs[l].x, bs[l].y, bs[l].dw)
+				}
+			}
+			reportConv(b, flops, cpuTime()-c0)
+		})
+	}
 }
 
 // BenchmarkVGG4Pool measures the 2×2 stride-2 max and average pools of VGG4 at batch 250.
