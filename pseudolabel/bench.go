@@ -15,7 +15,7 @@ type BenchOptions struct {
 	MaxIters int       // iteration cap per run; default 1000
 	Steps    []float64 // PGD step sizes in units of N/K (η = s·N/K); default DefaultBenchSteps
 	Seed     uint64    // seed of the Gaussian logits of σ
-	Threads  int       // goroutines; 0 means GOMAXPROCS
+	Threads  int       // goroutines; 0: GOMAXPROCS, at most one per 256 points
 }
 
 // DefaultBenchSteps are BenchTable1's PGD step sizes in units of N/K, a decade apart: the

@@ -19,7 +19,7 @@ type EMOptions struct {
 	Lambda   float64   // fairness weight λ ≥ 0 of loss (11)
 	Tol      float64   // stop when (L_{t−1} − L_t)/|L_{t−1}| < Tol; 0 runs MaxIters iterations
 	MaxIters int       // iteration cap; 0 means DefaultMaxIters
-	Threads  int       // goroutines over points; 0 means GOMAXPROCS
+	Threads  int       // goroutines over points; 0: GOMAXPROCS, at most one per 256 points
 	Y0       []float64 // optional N×K start, rows on the simplex; nil means y = σ floored at 1e-12, renormalised
 	// ColdStart starts every Newton solve at Lemma 1's point instead of reusing the point's
 	// previous root when that is safe. The result is the same; it only changes the speed.

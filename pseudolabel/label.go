@@ -20,7 +20,7 @@ type LabelOptions struct {
 	MaxIters int     // iteration cap (all methods); 0 means the method's default
 	Step     float64 // PGD step size
 	Power    float64 // Sinkhorn exponent; 0 means 25
-	Threads  int     // goroutines (EM, PGD); 0 means GOMAXPROCS
+	Threads  int     // goroutines (EM, PGD); 0: GOMAXPROCS, at most one per 256 points
 }
 
 // LabelSummary reports how a Label run went.

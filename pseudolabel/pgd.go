@@ -13,7 +13,7 @@ type PGDOptions struct {
 	Step      float64   // step size η > 0
 	Tol       float64   // stop when (L_{t−1} − L_t)/|L_{t−1}| < Tol; 0 runs MaxIters iterations
 	MaxIters  int       // iteration cap; 0 means DefaultMaxIters
-	Threads   int       // goroutines over points; 0 means GOMAXPROCS
+	Threads   int       // goroutines over points; 0: GOMAXPROCS, at most one per 256 points
 	Y0        []float64 // optional N×K start; nil means y = σ floored at 1e-12, renormalised
 }
 

@@ -86,7 +86,7 @@ type PseudolabelConfig struct {
 	MaxIters int     `yaml:"max_iters" doc:"maximum EM (or PGD) iterations per y-step"`
 	PGDStep  float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
 	PGDLoss  int     `yaml:"pgd_loss" doc:"loss minimised by PGD: 10 (λ KL(ȳ‖u)) or 11 (λ KL(u‖ȳ))"`
-	Threads  int     `yaml:"threads" doc:"goroutines of the y-step solver (0: number of CPUs)"`
+	Threads  int     `yaml:"threads" doc:"goroutines of the y-step solver (0: number of CPUs, at most one per 256 points)"`
 }
 
 // MIGDConfig is the MI gradient-descent baseline mean H(σ_i) − γ H(σ̄).

@@ -88,7 +88,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 	f.IntVar(&opt.MaxIters, "max-iters", 1000, "iteration cap per run")
 	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes in units of N/K (comma-separated)")
 	f.Int64Var(&seed, "seed", 1, "seed of the Gaussian logits")
-	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS)")
+	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS, at most one per 256 points)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

@@ -91,6 +91,6 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 	f.IntVar(&opt.MaxIters, "max-iters", 100, "iteration cap (sinkhorn: 10000 unless set)")
 	f.Float64Var(&opt.Step, "step", 1000, "PGD step size (pgd)")
 	f.Float64Var(&opt.Power, "sinkhorn-power", 25, "exponent λ of Q = σ^λ (sinkhorn)")
-	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS)")
+	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS, at most one per 256 points)")
 	return cmd
 }
