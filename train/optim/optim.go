@@ -10,8 +10,8 @@
 //
 // where lr_t = lr (schedule "constant") or, with schedule "cosine" over T steps,
 // lr_t = lr·½·(1 + cos(π·min(t−1, T)/T)): lr at the first step, decaying to 0 at step T+1.
-// A warm-up of W steps further multiplies lr_t by min(1, t/W): Adam's first steps move every weight
-// by about lr whatever the gradient's size, which on a wide linear head shifts all logits at once.
+// A warm-up of W steps further multiplies lr_t by min(1, t/W), keeping the first steps small while
+// the network's predictions (and so its pseudo-labels) are still close to uniform.
 package optim
 
 import (
