@@ -153,11 +153,11 @@ func gather[T Float](cl *convClass, x, col []T, nImg int) {
 					seg := row[ti*nt : (ti+1)*nt]
 					if cl.cc.run {
 						iw := cols[cl.cc.taps[0]]
-						copyShort(seg, xrow[iw*C:iw*C+nt])
+						copy(seg, xrow[iw*C:iw*C+nt])
 						continue
 					}
 					for tj, j := range cl.cc.taps {
-						copyShort(seg[tj*C:(tj+1)*C], xrow[cols[j]*C:(cols[j]+1)*C])
+						copy(seg[tj*C:(tj+1)*C], xrow[cols[j]*C:(cols[j]+1)*C])
 					}
 				}
 			}
@@ -195,19 +195,6 @@ func scatter[T Float](cl *convClass, col, dx []T, nImg int) {
 			}
 		}
 	})
-}
-
-// copyShort is copy(d, s) for the short segments of first layers (a few channels per tap), where a
-// memmove call costs more than the move.
-func copyShort[T Float](d, s []T) {
-	if len(d) >= 32 {
-		copy(d, s)
-		return
-	}
-	s = s[:len(d)]
-	for i := range d {
-		d[i] = s[i]
-	}
 }
 
 // addTo sets d[i] += s[i].
