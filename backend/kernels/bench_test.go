@@ -19,6 +19,12 @@ func vgg4Layers32() []ConvParams {
 	return []ConvParams{vgg4Conv(32, 3, 32), vgg4Conv(16, 32, 64), vgg4Conv(8, 64, 128), vgg4Conv(4, 128, 256)}
 }
 
+// vgg4Sets names the two layer sets of the benchmarks.
+var vgg4Sets = []struct {
+	name   string
+	layers func() []ConvParams
+}{{"28x28x1", vgg4Layers}, {"32x32x3", vgg4Layers32}}
+
 func vgg4Conv(hw, c, o int) ConvParams {
 	return ConvParams{N: 250, H: hw, W: hw, C: c, KH: 5, KW: 5, O: o, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2}
 }
@@ -44,47 +50,51 @@ func reportConv(b *testing.B, flops float64, cpu time.Duration) {
 // 28×28×1 and 32×32×3 layers at batch 250, float32, with the active BLAS.
 func BenchmarkVGG4Conv(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 9))
-	for li, p := range append(vgg4Layers(), vgg4Layers32()...) {
-		x, w, y := rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize())
-		dx, dw := make([]float32, len(x)), make([]float32, len(w))
-		wT, xT, dyT := rand32(r, len(w)), rand32(r, len(x)), rand32(r, len(y))
-		ops := []struct {
-			name string
-			f    func()
-		}{
-			{"forward", func() { Conv2D(p, x, w, y) }},
-			{"backward-input", func() { Conv2DBackwardInput(p, y, w, dx) }},
-			{"backward-filter", func() { Conv2DBackwardFilter(p, x, y, dw) }},
-			// The same gradients in the form an XLA-style autodiff emits them, as plain Conv2D calls:
-			// the input gradient convolves dy with the reversed, transposed kernel; the filter gradient
-			// treats input channels as the batch and the batch as channels.
-			{"backward-input-as-conv", func() { Conv2D(inputGradAsConv(p), y, wT, dx) }},
-			{"backward-filter-as-conv", func() { Conv2D(filterGradAsConv(p), xT, dyT, dw) }},
+	for _, set := range vgg4Sets {
+		for li, p := range set.layers() {
+			benchConvOps(b, r, fmt.Sprintf("%s/conv%d_%dx%d_%d-%d", blas.Name(), li+1, p.H, p.W, p.C, p.O), p)
 		}
-		for _, op := range ops {
-			b.Run(fmt.Sprintf("%s/conv%d_%dx%d_%d-%d/%s", blas.Name(), li%4+1, p.H, p.W, p.C, p.O, op.name), func(b *testing.B) {
+	}
+}
+
+// benchConvOps runs the sub-benchmarks of one convolution under prefix.
+func benchConvOps(b *testing.B, r *rand.Rand, prefix string, p ConvParams) {
+	x, w, y := rand32(r, p.InputSize()), rand32(r, p.KernelSize()), rand32(r, p.OutputSize())
+	dx, dw := make([]float32, len(x)), make([]float32, len(w))
+	wT, xT, dyT := rand32(r, len(w)), rand32(r, len(x)), rand32(r, len(y))
+	ops := []struct {
+		name string
+		f    func()
+	}{
+		{"forward", func() { Conv2D(p, x, w, y) }},
+		{"backward-input", func() { Conv2DBackwardInput(p, y, w, dx) }},
+		{"backward-filter", func() { Conv2DBackwardFilter(p, x, y, dw) }},
+		// The same gradients in the form an XLA-style autodiff emits them, as plain Conv2D calls:
+		// the input gradient convolves dy with the reversed, transposed kernel; the filter gradient
+		// treats input channels as the batch and the batch as channels.
+		{"backward-input-as-conv", func() { Conv2D(inputGradAsConv(p), y, wT, dx) }},
+		{"backward-filter-as-conv", func() { Conv2D(filterGradAsConv(p), xT, dyT, dw) }},
+	}
+	for _, op := range ops {
+		b.Run(prefix+"/"+op.name, func(b *testing.B) {
+			op.f()
+			b.ResetTimer()
+			c0 := cpuTime()
+			for i := 0; i < b.N; i++ {
 				op.f()
-				b.ResetTimer()
-				c0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					op.f()
-				}
-				reportConv(b, p.FLOPs(), cpuTime()-c0)
-			})
-		}
+			}
+			reportConv(b, p.FLOPs(), cpuTime()-c0)
+		})
 	}
 }
 
 // BenchmarkVGG4Step sums the three convolutions of every VGG4 layer (one training step's
 // convolution work; the first layer's input gradient is included although training does not need it).
 func BenchmarkVGG4Step(b *testing.B) {
-	for _, set := range []struct {
-		name   string
-		layers []ConvParams
-	}{{"28x28x1", vgg4Layers()}, {"32x32x3", vgg4Layers32()}} {
+	for _, set := range vgg4Sets {
 		r := rand.New(rand.NewPCG(9, 9))
 		type bufs struct{ x, w, y, dx, dw []float32 }
-		layers := set.layers
+		layers := set.layers()
 		bs := make([]bufs, len(layers))
 		var flops float64
 		for i, p := range layers {
