@@ -19,6 +19,9 @@ func sgemmKernel6x16U(k int, a *float32, lda int, b, c *float32, ldc int)
 func dgemmKernel6x8U(k int, a *float64, lda int, b, c *float64, ldc int)
 
 //go:noescape
+func sgemmKernel6x16S(k, nseg int, a *float32, sa, sega int, b *float32, sb, segb int, c *float32, ldc int)
+
+//go:noescape
 func copyRows64(dst, src unsafe.Pointer, lds, rows int)
 
 // hasFMA reports whether the CPU and OS support AVX2 and FMA3.
@@ -47,6 +50,16 @@ func microKernelU[T Float](kc int, a []T, lda int, b, c []T, ldc int) {
 	default:
 		dgemmKernel6x8U(kc, (*float64)(unsafe.Pointer(&a[0])), lda, (*float64)(unsafe.Pointer(&b[0])), (*float64)(unsafe.Pointer(&c[0])), ldc)
 	}
+}
+
+// tileKernelS is the strided tile product of TileMulAdd; float64 uses the portable loop.
+func tileKernelS[T Float](k, nseg int, a []T, sa, sega int, b []T, sb, segb int, c []T, ldc int) {
+	if a32, ok := any(a).([]float32); ok && hasFMA {
+		b32, c32 := any(b).([]float32), any(c).([]float32)
+		sgemmKernel6x16S(k, nseg, &a32[0], sa, sega, &b32[0], sb, segb, &c32[0], ldc)
+		return
+	}
+	tileKernelSGo(k, nseg, a, sa, sega, b, sb, segb, c, ldc)
 }
 
 // copyRows copies rows of nr elements (64 bytes: 16 float32 or 8 float64), row p from src[p·lds],

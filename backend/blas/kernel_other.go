@@ -22,3 +22,8 @@ func copyRows[T Float](dst, src []T, lds, rows int) {
 		copy(dst[p*nr:(p+1)*nr], src[p*lds:p*lds+nr])
 	}
 }
+
+// tileKernelS is the portable strided tile product on this architecture.
+func tileKernelS[T Float](k, nseg int, a []T, sa, sega int, b []T, sb, segb int, c []T, ldc int) {
+	tileKernelSGo(k, nseg, a, sa, sega, b, sb, segb, c, ldc)
+}

@@ -340,22 +340,11 @@ func unpackKernelAddT[T Float](cl *convClass, dwt, dw []T) {
 func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	p = p.mustValidate(len(x), len(w), len(y), "x", "w", "y")
 	if (p.InDilH > 1 || p.InDilW > 1) && p.StrideH == 1 && p.StrideW == 1 && p.N > 0 && p.OutH() > 0 && p.OutW() > 0 {
-		q := transposedConv(p)
 		w0 := getBuf[T](len(w))
 		defer putBuf(w0)
 		// w0[i,j,c0,o0] = w[KH−1−i, KW−1−j, o0, c0], with c0 the channels of y and o0 those of x.
-		for i := 0; i < p.KH; i++ {
-			for j := 0; j < p.KW; j++ {
-				src := w[((p.KH-1-i)*p.KW+p.KW-1-j)*p.C*p.O:]
-				dst := w0[(i*p.KW+j)*p.O*p.C:]
-				for o0 := 0; o0 < p.C; o0++ {
-					for c0 := 0; c0 < p.O; c0++ {
-						dst[c0*p.C+o0] = src[o0*p.O+c0]
-					}
-				}
-			}
-		}
-		Conv2DBackwardInput(q, x, w0[:len(w)], y)
+		reverseKernel(p, w, w0)
+		Conv2DBackwardInput(transposedConv(p), x, w0[:len(w)], y)
 		return
 	}
 	g := newConvGeom(p)
@@ -372,8 +361,17 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	}
 	wbuf := getBuf[T](len(w))
 	defer putBuf(wbuf)
+	var pw *blas.PackedB[T]
 	for c := range cls {
 		cl := &cls[c]
+		if cl.implicit() {
+			if pw == nil {
+				pw = blas.NewPackedB(p.KH*p.KW*p.C, p.O, w, p.O)
+				defer pw.Release()
+			}
+			implicitForward(cl, pw, x, y)
+			continue
+		}
 		nb := cl.tileImages()
 		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
 		for n0 := 0; n0 < p.N; n0 += nb {
@@ -415,6 +413,14 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 		blas.Gemm(false, true, p.N*g.oh*g.ow, p.C, p.O, 1, dy, p.O, w, p.O, 0, dx, p.C)
 		return
 	}
+	if q, ok := inputGradAsConv(p); ok && blas.Packed() && q.OutW() >= implicitMinRun {
+		// The input gradient is a convolution of dy whose rows mostly need no patch matrix.
+		wq := getBuf[T](len(w))
+		defer putBuf(wq)
+		reverseKernel(p, w, wq)
+		Conv2D(q, dy, wq[:len(w)], dx)
+		return
+	}
 	clear(dx)
 	wbuf := getBuf[T](len(w))
 	defer putBuf(wbuf)
@@ -449,6 +455,10 @@ func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 		blas.Gemm(true, false, p.C, p.O, p.N*g.oh*g.ow, 1, x, p.C, dy, p.O, 0, dw, p.O)
 		return
 	}
+	if implicitFilter[T](g) {
+		implicitFilterGrad(g, x, dy, dw)
+		return
+	}
 	clear(dw)
 	// Per class, dwᵀ = dyᵀ·patches (O × patch length): the transposed operand is the thin dy, not
 	// the wide patch matrix.
@@ -472,6 +482,38 @@ func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 		putBuf(col)
 		putBuf(t)
 	}
+}
+
+// reverseKernel sets dst[i,j,o,c] = w[KH−1−i, KW−1−j, c, o]: the kernel of p (KH×KW×C×O) reversed in
+// space with its channel axes swapped (KH×KW×O×C).
+func reverseKernel[T Float](p ConvParams, w, dst []T) {
+	for i := 0; i < p.KH; i++ {
+		for j := 0; j < p.KW; j++ {
+			src := w[((p.KH-1-i)*p.KW+p.KW-1-j)*p.C*p.O:]
+			d := dst[(i*p.KW+j)*p.O*p.C:]
+			for c := 0; c < p.C; c++ {
+				for o := 0; o < p.O; o++ {
+					d[o*p.C+c] = src[c*p.O+o]
+				}
+			}
+		}
+	}
+}
+
+// inputGradAsConv returns the convolution q of dy with the reversed, channel-swapped kernel
+// (reverseKernel) that equals the input gradient of p, when p has unit strides and no dilation and
+// its padding is at most KH−1, KW−1 (so that q's is not negative):
+//
+//	dx[n,h,w,c] = Σ_{i,j,o} dy[n, h+PadTop−i, w+PadLeft−j, o]·w[i,j,c,o], q padded by K−1−pad.
+//
+// Its output is H×W exactly: (OutH + (KH−1−PadTop) + (KH−1−PadBottom)) − KH + 1 = H.
+func inputGradAsConv(p ConvParams) (ConvParams, bool) {
+	p = p.norm()
+	q := ConvParams{N: p.N, H: p.OutH(), W: p.OutW(), C: p.O, KH: p.KH, KW: p.KW, O: p.C,
+		PadTop: p.KH - 1 - p.PadTop, PadBottom: p.KH - 1 - p.PadBottom, PadLeft: p.KW - 1 - p.PadLeft, PadRight: p.KW - 1 - p.PadRight}
+	ok := p.StrideH == 1 && p.StrideW == 1 && p.InDilH == 1 && p.InDilW == 1 && p.KDilH == 1 && p.KDilW == 1 &&
+		q.PadTop >= 0 && q.PadBottom >= 0 && q.PadLeft >= 0 && q.PadRight >= 0 && q.H > 0 && q.W > 0
+	return q.norm(), ok
 }
 
 // transposedConv returns the parameters q of the convolution whose input gradient equals the

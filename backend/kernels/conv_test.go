@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/cct-dev/cct/backend/blas"
 )
 
 // refConv is the reference convolution in float64, written independently of the kernels' index
@@ -109,6 +111,45 @@ func convCases() []ConvParams {
 		{N: 2, H: 5, W: 4, C: 96, KH: 3, KW: 3, O: 5, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},
 		// Gradient-of-conv shapes as an XLA-style backend would express them through Conv2D.
 		{N: 2, H: 3, W: 3, C: 4, KH: 3, KW: 3, O: 3, InDilH: 2, InDilW: 2, PadTop: 2, PadBottom: 3, PadLeft: 2, PadRight: 3},
+		// Rows wide enough for the classes computed without a patch matrix (implicitCases).
+		implicitCases()[0], implicitCases()[1], implicitCases()[2], implicitCases()[3], implicitCases()[4],
+	}
+}
+
+// implicitCases have classes computed by implicitForward: 10 interior columns (a full tile and a
+// partial one) with 20 outputs (a partial 16-wide strip), a strided one with kernel dilation along
+// the height, and one with exactly 6 interior columns. The last two also have their filter gradient
+// computed by implicitFilterGrad (16 or 32 outputs): KW·C = 15 (a partial tile of dw rows), and
+// strided with kernel dilation along the height.
+func implicitCases() []ConvParams {
+	return []ConvParams{
+		{N: 2, H: 6, W: 14, C: 3, KH: 5, KW: 5, O: 20, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2},
+		{N: 2, H: 9, W: 21, C: 2, KH: 3, KW: 3, O: 17, StrideH: 2, StrideW: 2, KDilH: 2, PadTop: 1, PadBottom: 0, PadLeft: 1, PadRight: 1},
+		{N: 3, H: 4, W: 8, C: 5, KH: 3, KW: 3, O: 33, PadTop: 1, PadBottom: 1},
+		{N: 2, H: 6, W: 14, C: 3, KH: 5, KW: 5, O: 16, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2},
+		{N: 3, H: 9, W: 21, C: 2, KH: 3, KW: 3, O: 32, StrideH: 2, StrideW: 2, KDilH: 2, PadTop: 1, PadBottom: 0, PadLeft: 1, PadRight: 1},
+	}
+}
+
+// TestImplicitClasses checks that implicitCases exercise implicitForward where the micro-kernels exist.
+func TestImplicitClasses(t *testing.T) {
+	if !blas.Packed() {
+		t.Skip("no assembly micro-kernels on this CPU")
+	}
+	for k, p := range implicitCases() {
+		g := newConvGeom(p.norm())
+		n := 0
+		for _, cl := range g.classes() {
+			if cl.implicit() {
+				n += cl.q
+			}
+		}
+		if n == 0 {
+			t.Errorf("%v: no class is computed without a patch matrix", p)
+		}
+		if want := k >= 3; implicitFilter[float32](g) != want || implicitFilter[float64](g) != want {
+			t.Errorf("%v: filter gradient without a patch matrix: %v, want %v", p, !want, want)
+		}
 	}
 }
 
@@ -345,7 +386,11 @@ func TestGradientsAsConv(t *testing.T) {
 		}
 	}
 	dx2 := make([]float64, len(x))
-	Conv2D(inputGradAsConv(p), dy, wr, dx2)
+	q, ok := inputGradAsConv(p)
+	if !ok {
+		t.Fatalf("%v: input gradient not expressible as a convolution", p)
+	}
+	Conv2D(q, dy, wr, dx2)
 	// x as C×H×W×N and dy as OH×OW×N×O.
 	oh, ow := p.OutH(), p.OutW()
 	xt, dyt := make([]float64, len(x)), make([]float64, len(dy))

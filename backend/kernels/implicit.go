@@ -1,0 +1,155 @@
+package kernels
+
+import (
+	"sync"
+
+	"github.com/cct-dev/cct/backend/blas"
+)
+
+// implicitMinRun is the fewest output positions per row for which a class is computed without a patch
+// matrix: below one micro-kernel tile (6 rows) the product would be mostly overlap.
+const implicitMinRun = 6
+
+// implicit reports whether class cl is computed without a patch matrix (implicitForward): every
+// kernel column tap is read, with no kernel or input dilation along the width, so that the patch of
+// output column ow is the KW·C consecutive input values from column colIdx(ow, 0), and the class's
+// output columns are consecutive, so that consecutive patches start StrideW·C values apart.
+func (cl *convClass) implicit() bool {
+	p := cl.g.p
+	outs := cl.cc.outs
+	if !blas.Packed() || len(cl.cc.taps) != p.KW || p.KDilW != 1 || p.InDilW != 1 || len(outs) < implicitMinRun {
+		return false
+	}
+	for m := 1; m < len(outs); m++ {
+		if outs[m] != outs[m-1]+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// implicitForward computes the outputs of class cl (see implicit) straight from x: for image n and
+// output row oh of the class, with ow running over the class's output columns,
+//
+//	y[n, oh, ow, :] = Σ_{i ∈ row taps} x[n, rowIdx(oh, i), colIdx(ow, 0) … colIdx(ow, 0)+KW−1, :] · w[i, :, :, :]
+//
+// where the x window is flattened to KW·C values and w[i] is the KW·C × O block of kernel row i: one
+// product per kernel row whose A rows are overlapping windows of x (row stride StrideW·C). pw is w
+// packed as a KH·KW·C × O matrix.
+func implicitForward[T Float](cl *convClass, pw *blas.PackedB[T], x, y []T) {
+	g, p := cl.g, cl.g.p
+	L, ow0 := len(cl.cc.outs), cl.cc.outs[0]
+	iw0 := g.colIdx[ow0*p.KW]
+	kc := p.KW * p.C
+	nr := len(cl.rc.outs)
+	parallelFor(p.N*nr, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			img, oh := u/nr, cl.rc.outs[u%nr]
+			yr := y[((img*g.oh+oh)*g.ow+ow0)*p.O : ((img*g.oh+oh)*g.ow+ow0+L)*p.O]
+			clear(yr)
+			for _, i := range cl.rc.taps {
+				xr := x[((img*p.H+g.rowIdx[oh*p.KH+i])*p.W+iw0)*p.C:]
+				pw.MulAdd(L, xr, p.StrideW*p.C, i*kc, kc, yr, p.O)
+			}
+		}
+	})
+}
+
+// implicitFilter reports whether the filter gradient of p is computed without a patch matrix
+// (implicitFilterGrad): no input dilation, no kernel dilation along the width, non-negative width
+// padding, O a multiple of the tile width, and at most a tenth of the column taps reading padding
+// (they are computed, on a copy of x padded along the width).
+func implicitFilter[T Float](g *convGeom) bool {
+	p := g.p
+	if !blas.Packed() || p.InDilH != 1 || p.InDilW != 1 || p.KDilW != 1 || p.PadLeft < 0 || p.PadRight < 0 ||
+		p.O%blas.TileCols[T]() != 0 {
+		return false
+	}
+	valid := 0
+	for _, s := range g.colIdx {
+		if s >= 0 {
+			valid++
+		}
+	}
+	return 10*valid >= 9*len(g.colIdx)
+}
+
+// implicitFilterGrad computes the filter gradient of p (see implicitFilter) as, for every kernel row
+// i, with xp the input padded along the width by PadLeft and PadRight,
+//
+//	dw[i, :, :, :] = Σ_{n, oh : row ih = oh·StrideH + i·KDilH − PadTop inside x} X(n, oh, i)ᵀ · dY(n, oh)
+//
+// where row ow of X(n, oh, i) is the KW·C values of xp[n, ih] from column ow·StrideW (as a KW·C
+// vector: dw[i] is KW·C × O) and dY(n, oh) is dy[n, oh] as OW × O. Tiles of dw[i] (6 rows × 16
+// columns) are summed by TileMulAdd over the output rows of one image, images are split between
+// goroutines with private sums, and the sums are added into dw.
+func implicitFilterGrad[T Float](g *convGeom, x, dy, dw []T) {
+	p := g.p
+	C, O, KW, OW := p.C, p.O, p.KW, g.ow
+	wp := p.PadLeft + p.W + p.PadRight
+	tr, tc := blas.TileRows(), blas.TileCols[T]()
+	kw := KW * C // rows of dw[i]
+	// xp, with tr spare values at the end: the last tile of a row may read past the window.
+	xp := getBuf[T](p.N*p.H*wp*C + tr)
+	defer putBuf(xp)
+	parallelFor(p.N*p.H, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			row := xp[u*wp*C : (u+1)*wp*C]
+			clear(row[:p.PadLeft*C])
+			copy(row[p.PadLeft*C:], x[u*p.W*C:(u+1)*p.W*C])
+			clear(row[(p.PadLeft+p.W)*C:])
+		}
+	})
+	clear(xp[p.N*p.H*wp*C:])
+	clear(dw)
+	var mu sync.Mutex
+	parallelFor(p.N, func(lo, hi int) {
+		acc := getBuf[T](len(dw))
+		defer putBuf(acc)
+		clear(acc)
+		var tmp [6 * 16]T
+		for n := lo; n < hi; n++ {
+			for i := 0; i < p.KH; i++ {
+				oh0, nseg := validRows(g, i)
+				if nseg == 0 {
+					continue
+				}
+				ih0 := g.rowIdx[oh0*p.KH+i]
+				xa := xp[(n*p.H+ih0)*wp*C:]
+				db := dy[(n*g.oh+oh0)*OW*O:]
+				for o0 := 0; o0 < O; o0 += tc {
+					for r0 := 0; r0 < kw; r0 += tr {
+						c := acc[(i*kw+r0)*O+o0:]
+						if r0+tr <= kw {
+							blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, c, O)
+							continue
+						}
+						clear(tmp[:tr*tc])
+						blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, tmp[:tr*tc], tc)
+						for r := 0; r < kw-r0; r++ {
+							addTo(c[r*O:r*O+tc], tmp[r*tc:])
+						}
+					}
+				}
+			}
+		}
+		mu.Lock()
+		addTo(dw, acc)
+		mu.Unlock()
+	})
+}
+
+// validRows returns the first output row whose kernel row i reads inside x and the number of such
+// rows (consecutive when there is no input dilation).
+func validRows(g *convGeom, i int) (oh0, n int) {
+	oh0 = -1
+	for oh := 0; oh < g.oh; oh++ {
+		if g.rowIdx[oh*g.p.KH+i] >= 0 {
+			if oh0 < 0 {
+				oh0 = oh
+			}
+			n++
+		}
+	}
+	return max(oh0, 0), n
+}
