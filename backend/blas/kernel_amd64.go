@@ -22,6 +22,9 @@ func dgemmKernel6x8U(k int, a *float64, lda int, b, c *float64, ldc int)
 func sgemmKernel6x16S(k, nseg int, a *float32, sa, sega int, b *float32, sb, segb int, c *float32, ldc int)
 
 //go:noescape
+func sgemmKernel6x16I(k, nseg int, a *unsafe.Pointer, sega int, b *float32, segb int, c *unsafe.Pointer, add int)
+
+//go:noescape
 func copyRows64(dst, src unsafe.Pointer, lds, rows int)
 
 // hasFMA reports whether the CPU and OS support AVX2 and FMA3.
@@ -60,6 +63,23 @@ func tileKernelS[T Float](k, nseg int, a []T, sa, sega int, b []T, sb, segb int,
 		return
 	}
 	tileKernelSGo(k, nseg, a, sa, sega, b, sb, segb, c, ldc)
+}
+
+// tileKernelI is the indirect tile product of IndirectTile; float64 uses the portable loop.
+func tileKernelI[T Float](k, nseg int, a *[mr][]T, aoff, sega int, b []T, segb int, c *[mr][]T, add bool) {
+	if b32, ok := any(b).([]float32); ok && hasFMA {
+		var ap, cp [mr]unsafe.Pointer
+		for r := range ap {
+			ap[r], cp[r] = unsafe.Pointer(&a[r][aoff]), unsafe.Pointer(&c[r][0])
+		}
+		flag := 0
+		if add {
+			flag = 1
+		}
+		sgemmKernel6x16I(k, nseg, &ap[0], sega, &b32[0], segb, &cp[0], flag)
+		return
+	}
+	tileKernelIGo(k, nseg, a, aoff, sega, b, segb, c, add)
 }
 
 // copyRows copies rows of nr elements (64 bytes: 16 float32 or 8 float64), row p from src[p·lds],

@@ -546,3 +546,124 @@ ssloop:
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET
+
+// One k step of the indirect 6×16 float32 kernel: B at (DI), row r of A at (R8+r)(AX*1).
+#define SSTEPI \
+	VMOVUPS (DI), Y12 \
+	VMOVUPS 32(DI), Y13 \
+	VBROADCASTSS (R8)(AX*1), Y14 \
+	VBROADCASTSS (R9)(AX*1), Y15 \
+	VFMADD231PS Y12, Y14, Y0 \
+	VFMADD231PS Y13, Y14, Y1 \
+	VFMADD231PS Y12, Y15, Y2 \
+	VFMADD231PS Y13, Y15, Y3 \
+	VBROADCASTSS (R10)(AX*1), Y14 \
+	VBROADCASTSS (R11)(AX*1), Y15 \
+	VFMADD231PS Y12, Y14, Y4 \
+	VFMADD231PS Y13, Y14, Y5 \
+	VFMADD231PS Y12, Y15, Y6 \
+	VFMADD231PS Y13, Y15, Y7 \
+	VBROADCASTSS (R12)(AX*1), Y14 \
+	VBROADCASTSS (R13)(AX*1), Y15 \
+	VFMADD231PS Y12, Y14, Y8 \
+	VFMADD231PS Y13, Y14, Y9 \
+	VFMADD231PS Y12, Y15, Y10 \
+	VFMADD231PS Y13, Y15, Y11
+
+// func sgemmKernel6x16I(k, nseg int, a *unsafe.Pointer, sega int, b *float32, segb int, c *unsafe.Pointer, add int)
+// With A_r = a[r] and C_r = c[r] (six row pointers each):
+// C_r[j] = (add ≠ 0 ? C_r[j] : 0) + Σ_{s<nseg} Σ_{p<k} A_r[s*sega+p]·b[s*segb+p*16+j] for r < 6, j < 16;
+// k, nseg ≥ 1.
+TEXT ·sgemmKernel6x16I(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ nseg+8(FP), BX
+	MOVQ a+16(FP), AX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R10
+	MOVQ 24(AX), R11
+	MOVQ 32(AX), R12
+	MOVQ 40(AX), R13
+	MOVQ sega+24(FP), DX
+	SHLQ $2, DX
+	MOVQ b+32(FP), SI
+	MOVQ segb+40(FP), R14
+	SHLQ $2, R14
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+siseg:
+	MOVQ SI, DI
+	XORQ AX, AX
+	MOVQ CX, R15
+
+siloop:
+	SSTEPI
+	ADDQ $4, AX
+	ADDQ $64, DI
+	DECQ R15
+	JNZ  siloop
+	ADDQ DX, R8
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R11
+	ADDQ DX, R12
+	ADDQ DX, R13
+	ADDQ R14, SI
+	DECQ BX
+	JNZ  siseg
+
+	MOVQ c+48(FP), AX
+	MOVQ add+56(FP), BX
+	TESTQ BX, BX
+	JZ   sistore
+	MOVQ 0(AX), R8
+	VADDPS (R8), Y0, Y0
+	VADDPS 32(R8), Y1, Y1
+	MOVQ 8(AX), R8
+	VADDPS (R8), Y2, Y2
+	VADDPS 32(R8), Y3, Y3
+	MOVQ 16(AX), R8
+	VADDPS (R8), Y4, Y4
+	VADDPS 32(R8), Y5, Y5
+	MOVQ 24(AX), R8
+	VADDPS (R8), Y6, Y6
+	VADDPS 32(R8), Y7, Y7
+	MOVQ 32(AX), R8
+	VADDPS (R8), Y8, Y8
+	VADDPS 32(R8), Y9, Y9
+	MOVQ 40(AX), R8
+	VADDPS (R8), Y10, Y10
+	VADDPS 32(R8), Y11, Y11
+
+sistore:
+	MOVQ 0(AX), R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	MOVQ 8(AX), R8
+	VMOVUPS Y2, (R8)
+	VMOVUPS Y3, 32(R8)
+	MOVQ 16(AX), R8
+	VMOVUPS Y4, (R8)
+	VMOVUPS Y5, 32(R8)
+	MOVQ 24(AX), R8
+	VMOVUPS Y6, (R8)
+	VMOVUPS Y7, 32(R8)
+	MOVQ 32(AX), R8
+	VMOVUPS Y8, (R8)
+	VMOVUPS Y9, 32(R8)
+	MOVQ 40(AX), R8
+	VMOVUPS Y10, (R8)
+	VMOVUPS Y11, 32(R8)
+	VZEROUPPER
+	RET

@@ -27,3 +27,8 @@ func copyRows[T Float](dst, src []T, lds, rows int) {
 func tileKernelS[T Float](k, nseg int, a []T, sa, sega int, b []T, sb, segb int, c []T, ldc int) {
 	tileKernelSGo(k, nseg, a, sa, sega, b, sb, segb, c, ldc)
 }
+
+// tileKernelI is the portable indirect tile product on this architecture.
+func tileKernelI[T Float](k, nseg int, a *[mr][]T, aoff, sega int, b []T, segb int, c *[mr][]T, add bool) {
+	tileKernelIGo(k, nseg, a, aoff, sega, b, segb, c, add)
+}

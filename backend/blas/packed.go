@@ -134,3 +134,52 @@ func tileKernelSGo[T Float](k, nseg int, a []T, sa, sega int, b []T, sb, segb in
 		}
 	}
 }
+
+// Strip returns the k×nr strip of the packed matrix that holds columns j ≤ col < j+nr (j a multiple
+// of TileCols): element (p, col) at p·nr + col − j, zero past column n.
+func (pb *PackedB[T]) Strip(j int) []T {
+	nr := nrOf[T]()
+	if j < 0 || j >= pb.n || j%nr != 0 {
+		panic("blas: PackedB.Strip: bad column")
+	}
+	return pb.data[j*pb.k : (j+nr)*pb.k]
+}
+
+// IndirectTile sets, for r < TileRows and j < TileCols,
+//
+//	c[r][j] = (c[r][j] if add, else 0) + Σ_{s<nseg} Σ_{p<k} a[r][aoff + s·sega + p] · b[s·segb + p·TileCols + j]
+//
+// with the six rows of A and of C anywhere in memory (an indirect convolution: a[r] is the input
+// window of one output position, read in nseg runs of k values sega apart) and b in the layout of
+// a PackedB strip.
+func IndirectTile[T Float](k, nseg int, a *[6][]T, aoff, sega int, b []T, segb int, c *[6][]T, add bool) {
+	nr := nrOf[T]()
+	if k < 1 || nseg < 1 || aoff < 0 || len(b) < (nseg-1)*segb+k*nr {
+		panic("blas: IndirectTile: bad dimensions")
+	}
+	for r := 0; r < mr; r++ {
+		if len(a[r]) < aoff+(nseg-1)*sega+k || len(c[r]) < nr {
+			panic("blas: IndirectTile: row too short")
+		}
+	}
+	tileKernelI(k, nseg, a, aoff, sega, b, segb, c, add)
+}
+
+// tileKernelIGo is the portable form of IndirectTile's product.
+func tileKernelIGo[T Float](k, nseg int, a *[mr][]T, aoff, sega int, b []T, segb int, c *[mr][]T, add bool) {
+	nr := nrOf[T]()
+	for r := 0; r < mr; r++ {
+		var acc [16]T
+		if add {
+			copy(acc[:nr], c[r][:nr])
+		}
+		for s := 0; s < nseg; s++ {
+			for p, av := range a[r][aoff+s*sega : aoff+s*sega+k] {
+				for j, bv := range b[s*segb+p*nr : s*segb+p*nr+nr] {
+					acc[j] += av * bv
+				}
+			}
+		}
+		copy(c[r][:nr], acc[:nr])
+	}
+}

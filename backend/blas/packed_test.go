@@ -83,3 +83,51 @@ func testTileMulAdd[T Float](t *testing.T, tol float64) {
 
 func TestTileMulAdd32(t *testing.T) { testTileMulAdd[float32](t, 1e-5) }
 func TestTileMulAdd64(t *testing.T) { testTileMulAdd[float64](t, 1e-12) }
+
+// testIndirectTile checks IndirectTile against the naive sum with rows of A and C at random places,
+// overlapping A rows included, and a strip of a PackedB as b.
+func testIndirectTile[T Float](t *testing.T, tol float64) {
+	r := rand.New(rand.NewPCG(8, 9))
+	rows, cols := TileRows(), TileCols[T]()
+	for trial := 0; trial < 200; trial++ {
+		k, nseg := 1+r.IntN(30), 1+r.IntN(4)
+		sega := k + r.IntN(10)
+		segb := k * cols
+		n := cols * (1 + r.IntN(3))
+		bm := randSlice[T](r, nseg*k*n)
+		pb := NewPackedB(nseg*k, n, bm, n)
+		j0 := cols * r.IntN(n/cols)
+		src := randSlice[T](r, (nseg-1)*sega+k+25)
+		var a, c [6][]T
+		out := make([]T, 6*cols+10)
+		perm := r.Perm(6)
+		for i := 0; i < rows; i++ {
+			a[i] = src[r.IntN(20):]
+			c[i] = out[perm[i]*cols:]
+		}
+		add := trial%2 == 1
+		aoff := r.IntN(5)
+		old := append([]T(nil), out...)
+		IndirectTile(k, nseg, &a, aoff, sega, pb.Strip(j0), segb, &c, add)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				var s float64
+				if add {
+					s = float64(old[perm[i]*cols+j])
+				}
+				for g := 0; g < nseg; g++ {
+					for p := 0; p < k; p++ {
+						s += float64(a[i][aoff+g*sega+p]) * float64(bm[(g*k+p)*n+j0+j])
+					}
+				}
+				if got := float64(c[i][j]); math.Abs(got-s) > tol*(1+math.Abs(s)) {
+					t.Fatalf("trial %d (k=%d nseg=%d sega=%d): C[%d][%d] = %g, want %g", trial, k, nseg, sega, i, j, got, s)
+				}
+			}
+		}
+		pb.Release()
+	}
+}
+
+func TestIndirectTile32(t *testing.T) { testIndirectTile[float32](t, 1e-5) }
+func TestIndirectTile64(t *testing.T) { testIndirectTile[float64](t, 1e-12) }

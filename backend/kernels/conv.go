@@ -364,12 +364,16 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 	var pw *blas.PackedB[T]
 	for c := range cls {
 		cl := &cls[c]
-		if cl.implicit() {
+		if implicit, indirect := cl.implicit(), cl.indirect(blas.TileCols[T]()); implicit || indirect {
 			if pw == nil {
 				pw = blas.NewPackedB(p.KH*p.KW*p.C, p.O, w, p.O)
 				defer pw.Release()
 			}
-			implicitForward(cl, pw, x, y)
+			if implicit {
+				implicitForward(cl, pw, x, y)
+			} else {
+				indirectForward(cl, pw, x, y)
+			}
 			continue
 		}
 		nb := cl.tileImages()
@@ -413,7 +417,7 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 		blas.Gemm(false, true, p.N*g.oh*g.ow, p.C, p.O, 1, dy, p.O, w, p.O, 0, dx, p.C)
 		return
 	}
-	if q, ok := inputGradAsConv(p); ok && blas.Packed() && q.OutW() >= implicitMinRun {
+	if q, ok := inputGradAsConv(p); ok && blas.Packed() {
 		// The input gradient is a convolution of dy whose rows mostly need no patch matrix.
 		wq := getBuf[T](len(w))
 		defer putBuf(wq)

@@ -147,6 +147,9 @@ func TestImplicitClasses(t *testing.T) {
 		if n == 0 {
 			t.Errorf("%v: no class is computed without a patch matrix", p)
 		}
+		if k == 3 && !slices.ContainsFunc(g.classes(), func(cl convClass) bool { return !cl.implicit() && cl.indirect(16) }) {
+			t.Errorf("%v: no class is computed by indirectForward", p)
+		}
 		if want := k >= 3; implicitFilter[float32](g) != want || implicitFilter[float64](g) != want {
 			t.Errorf("%v: filter gradient without a patch matrix: %v, want %v", p, !want, want)
 		}
