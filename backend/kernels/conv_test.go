@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -494,6 +495,35 @@ func TestConv2DConcurrent(t *testing.T) {
 	for g := 0; g < 6; g++ {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestConvDeterministic requires the same bits from two runs of every convolution and gradient of
+// implicitCases at 1, 2 and 3 goroutines (the filter gradient combines per-goroutine sums in a
+// fixed order).
+func TestConvDeterministic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, p := range implicitCases() {
+		x, w, dy := to32(randVec(r, p.InputSize())), to32(randVec(r, p.KernelSize())), to32(randVec(r, p.OutputSize()))
+		for procs := 1; procs <= 3; procs++ {
+			runtime.GOMAXPROCS(procs)
+			var outs [2][3][]float32
+			for run := range outs {
+				y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+				Conv2D(p, x, w, y)
+				Conv2DBackwardInput(p, dy, w, dx)
+				Conv2DBackwardFilter(p, x, dy, dw)
+				outs[run] = [3][]float32{y, dx, dw}
+			}
+			for k, name := range []string{"y", "dx", "dw"} {
+				for i := range outs[0][k] {
+					if math.Float32bits(outs[0][k][i]) != math.Float32bits(outs[1][k][i]) {
+						t.Fatalf("%v, %d goroutines: %s[%d] differs between runs: %g, %g", p, procs, name, i, outs[0][k][i], outs[1][k][i])
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,7 @@
 package kernels
 
 import (
-	"sync"
+	"runtime"
 
 	"github.com/cct-dev/cct/backend/blas"
 )
@@ -82,7 +82,7 @@ func implicitFilter[T Float](g *convGeom) bool {
 // where row ow of X(n, oh, i) is the KW·C values of xp[n, ih] from column ow·StrideW (as a KW·C
 // vector: dw[i] is KW·C × O) and dY(n, oh) is dy[n, oh] as OW × O. Tiles of dw[i] (6 rows × 16
 // columns) are summed by TileMulAdd over the output rows of one image, images are split between
-// goroutines with private sums, and the sums are added into dw.
+// goroutines with private sums, and the sums are added into dw in a fixed order.
 func implicitFilterGrad[T Float](g *convGeom, x, dy, dw []T) {
 	p := g.p
 	C, O, KW, OW := p.C, p.O, p.KW, g.ow
@@ -101,42 +101,48 @@ func implicitFilterGrad[T Float](g *convGeom, x, dy, dw []T) {
 		}
 	})
 	clear(xp[p.N*p.H*wp*C:])
-	clear(dw)
-	var mu sync.Mutex
-	parallelFor(p.N, func(lo, hi int) {
-		acc := getBuf[T](len(dw))
-		defer putBuf(acc)
-		clear(acc)
+	// Images are split into one contiguous range per goroutine, each with its own sum; the sums are
+	// added in range order, so the result has the same bits from run to run.
+	chunks := max(1, min(runtime.GOMAXPROCS(0), p.N))
+	accs := make([][]T, chunks)
+	parallelFor(chunks, func(lo, hi int) {
 		var tmp [6 * 16]T
-		for n := lo; n < hi; n++ {
-			for i := 0; i < p.KH; i++ {
-				oh0, nseg := validRows(g, i)
-				if nseg == 0 {
-					continue
-				}
-				ih0 := g.rowIdx[oh0*p.KH+i]
-				xa := xp[(n*p.H+ih0)*wp*C:]
-				db := dy[(n*g.oh+oh0)*OW*O:]
-				for o0 := 0; o0 < O; o0 += tc {
-					for r0 := 0; r0 < kw; r0 += tr {
-						c := acc[(i*kw+r0)*O+o0:]
-						if r0+tr <= kw {
-							blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, c, O)
-							continue
-						}
-						clear(tmp[:tr*tc])
-						blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, tmp[:tr*tc], tc)
-						for r := 0; r < kw-r0; r++ {
-							addTo(c[r*O:r*O+tc], tmp[r*tc:])
+		for ch := lo; ch < hi; ch++ {
+			acc := getBuf[T](len(dw))
+			clear(acc)
+			accs[ch] = acc
+			for n := ch * p.N / chunks; n < (ch+1)*p.N/chunks; n++ {
+				for i := 0; i < p.KH; i++ {
+					oh0, nseg := validRows(g, i)
+					if nseg == 0 {
+						continue
+					}
+					xa := xp[(n*p.H+g.rowIdx[oh0*p.KH+i])*wp*C:]
+					db := dy[(n*g.oh+oh0)*OW*O:]
+					for o0 := 0; o0 < O; o0 += tc {
+						for r0 := 0; r0 < kw; r0 += tr {
+							c := acc[(i*kw+r0)*O+o0:]
+							if r0+tr <= kw {
+								blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, c, O)
+								continue
+							}
+							clear(tmp[:tr*tc])
+							blas.TileMulAdd(OW, nseg, xa[r0:], p.StrideW*C, p.StrideH*wp*C, db[o0:], O, OW*O, tmp[:tr*tc], tc)
+							for r := 0; r < kw-r0; r++ {
+								addTo(c[r*O:r*O+tc], tmp[r*tc:])
+							}
 						}
 					}
 				}
 			}
 		}
-		mu.Lock()
-		addTo(dw, acc)
-		mu.Unlock()
 	})
+	copy(dw, accs[0])
+	putBuf(accs[0])
+	for _, acc := range accs[1:] {
+		addTo(dw, acc)
+		putBuf(acc)
+	}
 }
 
 // validRows returns the first output row whose kernel row i reads inside x and the number of such
