@@ -317,6 +317,8 @@ func TestChoiceEnv(t *testing.T) {
 			t.Fatalf("CCT_BLAS=openblas with the library present but Name() = %q", Name())
 		case want == "" && hasFMA && Name() != "go":
 			t.Fatalf("default on an FMA CPU: Name() = %q, want go", Name())
+		case Packed() != (hasFMA && Name() == "go"):
+			t.Fatalf("CCT_BLAS=%q, Name() = %q: Packed() = %v", want, Name(), Packed())
 		}
 		return
 	}

@@ -12,9 +12,14 @@ type PackedB[T Float] struct {
 	data []T
 }
 
-// Packed reports whether PackedB products run on the assembly micro-kernels (amd64 with AVX2/FMA),
-// the condition under which callers should prefer them to a patch matrix and Gemm.
-func Packed() bool { return hasFMA }
+// Packed reports whether the Go GEMM is the active implementation and runs on the assembly
+// micro-kernels (amd64 with AVX2/FMA): the condition under which callers should prefer PackedB,
+// TileMulAdd and IndirectTile to a patch matrix and Gemm. With CCT_BLAS=openblas it is false, so that
+// every product goes to OpenBLAS.
+func Packed() bool {
+	_, goGemm := current().(goImpl)
+	return hasFMA && goGemm
+}
 
 // NewPackedB packs the k×n matrix b (row stride ldb ≥ n). Release returns its memory to a pool.
 func NewPackedB[T Float](k, n int, b []T, ldb int) *PackedB[T] {

@@ -22,7 +22,7 @@ func permuted(b *Backend, buf *Buffer, perm []int) (*Buffer, bool) {
 }
 
 // execConvGeneral computes a 1-D or 2-D convolution with any axes layout by transposing the input
-// to N×H×W×C and the kernel to KH×KW×C×O when needed, calling kernels.Conv2D (im2col + GEMM), and
+// to N×H×W×C and the kernel to KH×KW×C×O when needed, calling kernels.Conv2D, and
 // transposing the N×OH×OW×O result to the requested output layout.
 func execConvGeneral(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	p := n.params.(convParams)

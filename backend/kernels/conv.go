@@ -330,9 +330,10 @@ func unpackKernelAddT[T Float](cl *convClass, dwt, dw []T) {
 }
 
 // Conv2D computes y = conv(x, w) as defined by ConvParams; x is N×H×W×C, w is KH×KW×C×O and y,
-// overwritten, is N×OutH×OutW×O. For each class of output positions that read the same kernel taps
-// and each tile of images it gathers the patches (valid taps only: padding costs nothing) and
-// multiplies them by the matching rows of w.
+// overwritten, is N×OutH×OutW×O. Each class of output positions that read the same kernel taps is
+// computed from the valid taps only (padding costs nothing): by rows or indirectly without a patch
+// matrix where the class allows it (implicitForward, indirectForward), else by gathering the
+// patches of each tile of images and multiplying them by the matching rows of w.
 //
 // With input dilation and unit strides (the form in which autodiff expresses the input gradient of a
 // strided convolution) most of the patch entries would be zeros; such a convolution is computed as
@@ -405,7 +406,9 @@ func sumQ(cls []convClass) int {
 //
 //	dx[n,h,w,c] = Σ_{oh,ow,i,j,o : position (oh,ow,i,j) reads x[n,h,w,c]} dy[n,oh,ow,o]·w[i,j,c,o]
 //
-// per position class and tile: the patch gradients dy·wᵀ (valid taps only), scattered into dx.
+// With unit strides and no dilation, and the Go micro-kernels active, it is computed as the
+// convolution of dy with the reversed, channel-swapped kernel (inputGradAsConv); otherwise per
+// position class and tile: the patch gradients dy·wᵀ (valid taps only), scattered into dx.
 // dx is overwritten.
 func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 	p = p.mustValidate(len(dx), len(w), len(dy), "dx", "w", "dy")
@@ -446,8 +449,9 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 //
 //	dw[i,j,c,o] = Σ_{n,oh,ow} xd[n, oh·StrideH + i·KDilH − PadTop, ow·StrideW + j·KDilW − PadLeft, c]·dy[n,oh,ow,o]
 //
-// per position class: dy transposed times the patch matrix, accumulated over tiles of images, added
-// (transposed) to the rows of dw of the class's taps. dw is overwritten.
+// straight from a width-padded copy of x where implicitFilter allows it (implicitFilterGrad);
+// otherwise per position class: dy transposed times the patch matrix, accumulated over tiles of
+// images, added (transposed) to the rows of dw of the class's taps. dw is overwritten.
 func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 	p = p.mustValidate(len(x), len(dw), len(dy), "x", "dw", "dy")
 	g := newConvGeom(p)
