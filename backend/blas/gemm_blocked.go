@@ -24,22 +24,7 @@ func nrOf[T Float]() int {
 
 // microKernelGo is the portable micro-kernel: C[i][j] += Σ_p a[p·mr+i]·b[p·nr+j] on an mr×nr tile.
 func microKernelGo[T Float](kc int, a, b []T, c []T, ldc int) {
-	nr := nrOf[T]()
-	var acc [mr * 16]T
-	for p := 0; p < kc; p++ {
-		ap, bp := a[p*mr:p*mr+mr], b[p*nr:p*nr+nr]
-		for i, av := range ap {
-			row := acc[i*nr : i*nr+nr]
-			for j, bv := range bp {
-				row[j] += av * bv
-			}
-		}
-	}
-	for i := 0; i < mr; i++ {
-		for j := 0; j < nr; j++ {
-			c[i*ldc+j] += acc[i*nr+j]
-		}
-	}
+	tileKernelSGo(kc, 1, a, mr, 0, b, nrOf[T](), 0, c, ldc)
 }
 
 // microKernelUGo is the portable unpacked micro-kernel: C[i][j] += Σ_p a[i·lda+p]·b[p·nr+j].
