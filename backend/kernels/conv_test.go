@@ -140,6 +140,8 @@ func TestImplicitClasses(t *testing.T) {
 	if !blas.Packed() {
 		t.Skip("no assembly micro-kernels on this CPU")
 	}
+	defer func(k int) { implicitMinK = k }(implicitMinK)
+	implicitMinK = 1
 	for k, p := range implicitCases() {
 		g := newConvGeom(p.norm())
 		n := 0
@@ -163,12 +165,15 @@ func TestImplicitClasses(t *testing.T) {
 // withBudgets runs f with the default tiling, with one image per tile and every kernel run multiplied
 // in place, and with small tiles and every class's kernel rows packed, so that tiling over the batch
 // (accumulating products) and both ways of reading the kernel are covered.
+//
+// The last two also compute rows without a patch matrix from windows of any length (implicitMinK 1),
+// so that the small test cases cover implicitForward as well as indirectForward.
 func withBudgets(t *testing.T, f func(t *testing.T)) {
-	saved, savedRows, savedBlock := colBudget, minTileRows, minBlock
-	defer func() { colBudget, minTileRows, minBlock = saved, savedRows, savedBlock }()
-	for _, b := range [][3]int{{saved, savedRows, savedBlock}, {1, 1, 1}, {300, 40, 1 << 30}} {
-		colBudget, minTileRows, minBlock = b[0], b[1], b[2]
-		t.Run(fmt.Sprintf("budget=%d,rows=%d,block=%d", b[0], b[1], b[2]), f)
+	saved, savedRows, savedBlock, savedK := colBudget, minTileRows, minBlock, implicitMinK
+	defer func() { colBudget, minTileRows, minBlock, implicitMinK = saved, savedRows, savedBlock, savedK }()
+	for _, b := range [][4]int{{saved, savedRows, savedBlock, savedK}, {1, 1, 1, 1}, {300, 40, 1 << 30, 1}} {
+		colBudget, minTileRows, minBlock, implicitMinK = b[0], b[1], b[2], b[3]
+		t.Run(fmt.Sprintf("budget=%d,rows=%d,block=%d,implicitMinK=%d", b[0], b[1], b[2], b[3]), f)
 	}
 }
 

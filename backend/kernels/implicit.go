@@ -7,8 +7,14 @@ import (
 )
 
 // implicitMinRun is the fewest output positions per row for which a class is computed without a patch
-// matrix: below one micro-kernel tile (6 rows) the product would be mostly overlap.
-const implicitMinRun = 6
+// matrix: below one micro-kernel tile (6 rows) the product would be mostly overlap. implicitMinK is
+// the shortest window row (KW·C values) for it: shorter ones make one product per kernel row too
+// short for the micro-kernel, and the indirect kernel, which sums all kernel rows in one call, is
+// faster.
+var (
+	implicitMinRun = 6
+	implicitMinK   = 16
+)
 
 // implicit reports whether class cl is computed without a patch matrix (implicitForward): every
 // kernel column tap is read, with no kernel or input dilation along the width, so that the patch of
@@ -17,7 +23,8 @@ const implicitMinRun = 6
 func (cl *convClass) implicit() bool {
 	p := cl.g.p
 	outs := cl.cc.outs
-	if !blas.Packed() || len(cl.cc.taps) != p.KW || p.KDilW != 1 || p.InDilW != 1 || len(outs) < implicitMinRun {
+	if !blas.Packed() || len(cl.cc.taps) != p.KW || p.KDilW != 1 || p.InDilW != 1 || len(outs) < implicitMinRun ||
+		p.KW*p.C < implicitMinK {
 		return false
 	}
 	for m := 1; m < len(outs); m++ {
@@ -193,6 +200,12 @@ func indirectForward[T Float](cl *convClass, pw *blas.PackedB[T], x, y []T) {
 	tiles := (total + 5) / 6
 	blocks := (tiles + indirectTiles - 1) / indirectTiles
 	strips := p.O / tc
+	// Short runs (k ≤ indirectKC) are summed over all row taps in one call; longer ones one row tap
+	// and one chunk at a time.
+	ns := 1
+	if k <= indirectKC {
+		ns = nseg
+	}
 	// Work units are (block of tiles, strip of output channels), so that a class with few positions
 	// still splits evenly between goroutines.
 	parallelFor(blocks*strips, func(lo, hi int) {
@@ -220,7 +233,7 @@ func indirectForward[T Float](cl *convClass, pw *blas.PackedB[T], x, y []T) {
 				}
 			}
 			b := pw.Strip(o0)[boff:]
-			for s := 0; s < nseg; s++ {
+			for s := 0; s < nseg; s += ns {
 				for k0 := 0; k0 < k; k0 += indirectKC {
 					kc := min(indirectKC, k-k0)
 					bs := b[s*segb+k0*tc:]
@@ -232,7 +245,7 @@ func indirectForward[T Float](cl *convClass, pw *blas.PackedB[T], x, y []T) {
 								c[r] = y[yo+o0:]
 							}
 						}
-						blas.IndirectTile(kc, 1, &a[t-t0], s*p.W*p.C+k0, 0, bs, 0, &c, s > 0 || k0 > 0)
+						blas.IndirectTile(kc, ns, &a[t-t0], s*p.W*p.C+k0, p.W*p.C, bs, segb, &c, s > 0 || k0 > 0)
 					}
 				}
 			}
