@@ -24,6 +24,12 @@
 // several goroutines; each call then uses all the configured threads. The pure-Go path splits each
 // product over Threads() goroutines and needs no lock.
 //
+// Besides whole products, the Go path offers its micro-kernels for products whose operands are read
+// in place, as convolutions without a patch matrix need them: PackedB (a right operand packed once,
+// times row blocks with overlapping rows), TileMulAdd (a 6×16 tile summed over strided operands) and
+// IndirectTile (a 6×16 tile whose six left rows and six output rows are anywhere in memory). Packed
+// reports whether they run on the assembly kernels and the Go GEMM is the active implementation.
+//
 // As in reference BLAS, a call with invalid dimensions or slices that are too short panics: these are
 // programming errors, not user input.
 package blas
