@@ -406,8 +406,9 @@ func sumQ(cls []convClass) int {
 //
 //	dx[n,h,w,c] = Σ_{oh,ow,i,j,o : position (oh,ow,i,j) reads x[n,h,w,c]} dy[n,oh,ow,o]·w[i,j,c,o]
 //
-// With unit strides and no dilation, and the Go micro-kernels active, it is computed as the
-// convolution of dy with the reversed, channel-swapped kernel (inputGradAsConv); otherwise per
+// With unit strides and no dilation, C a multiple of the tile width and the Go micro-kernels active,
+// it is computed as the convolution of dy with the reversed, channel-swapped kernel
+// (inputGradAsConv); otherwise per
 // position class and tile: the patch gradients dy·wᵀ (valid taps only), scattered into dx.
 // dx is overwritten.
 func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
@@ -420,8 +421,10 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 		blas.Gemm(false, true, p.N*g.oh*g.ow, p.C, p.O, 1, dy, p.O, w, p.O, 0, dx, p.C)
 		return
 	}
-	if q, ok := inputGradAsConv(p); ok && blas.Packed() {
-		// The input gradient is a convolution of dy whose rows mostly need no patch matrix.
+	if q, ok := inputGradAsConv(p); ok && blas.Packed() && p.C%blas.TileCols[T]() == 0 {
+		// The input gradient is a convolution of dy whose rows mostly need no patch matrix (its
+		// outputs are the C channels of x: a multiple of the tile width, or most of each tile would
+		// be wasted).
 		wq := getBuf[T](len(w))
 		defer putBuf(wq)
 		reverseKernel(p, w, wq)

@@ -114,7 +114,7 @@ func convCases() []ConvParams {
 		{N: 2, H: 3, W: 3, C: 4, KH: 3, KW: 3, O: 3, InDilH: 2, InDilW: 2, PadTop: 2, PadBottom: 3, PadLeft: 2, PadRight: 3},
 		// Rows wide enough for the classes computed without a patch matrix (implicitCases).
 		implicitCases()[0], implicitCases()[1], implicitCases()[2], implicitCases()[3], implicitCases()[4],
-		implicitCases()[5],
+		implicitCases()[5], implicitCases()[6],
 	}
 }
 
@@ -122,8 +122,9 @@ func convCases() []ConvParams {
 // partial one) with 20 outputs (a partial 16-wide strip), a strided one with kernel dilation along
 // the height, and one with exactly 6 interior columns. The last two also have their filter gradient
 // computed by implicitFilterGrad (16 or 32 outputs): KW·C = 15 (a partial tile of dw rows), and
-// strided with kernel dilation along the height. The last is too small for either row path: its
-// classes are computed indirectly.
+// strided with kernel dilation along the height. The sixth is too small for either row path: its
+// classes are computed indirectly. The last has its input gradient computed as a convolution (C a
+// multiple of the tile width).
 func implicitCases() []ConvParams {
 	return []ConvParams{
 		{N: 2, H: 6, W: 14, C: 3, KH: 5, KW: 5, O: 20, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2},
@@ -132,6 +133,7 @@ func implicitCases() []ConvParams {
 		{N: 2, H: 6, W: 14, C: 3, KH: 5, KW: 5, O: 16, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2},
 		{N: 3, H: 9, W: 21, C: 2, KH: 3, KW: 3, O: 32, StrideH: 2, StrideW: 2, KDilH: 2, PadTop: 1, PadBottom: 0, PadLeft: 1, PadRight: 1},
 		{N: 3, H: 5, W: 5, C: 4, KH: 5, KW: 5, O: 16, PadTop: 2, PadBottom: 2, PadLeft: 2, PadRight: 2},
+		{N: 2, H: 7, W: 9, C: 16, KH: 3, KW: 3, O: 16, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1},
 	}
 }
 
@@ -156,7 +158,10 @@ func TestImplicitClasses(t *testing.T) {
 		if (k == 3 || k == 5) && !slices.ContainsFunc(g.classes(), func(cl convClass) bool { return !cl.implicit() && cl.indirect(16) }) {
 			t.Errorf("%v: no class is computed by indirectForward", p)
 		}
-		if want := k == 3 || k == 4; implicitFilter[float32](g) != want || implicitFilter[float64](g) != want {
+		if _, ok := inputGradAsConv(p); k == 6 && (!ok || p.C%16 != 0) {
+			t.Errorf("%v: input gradient not computed as a convolution", p)
+		}
+		if want := k == 3 || k == 4 || k == 6; implicitFilter[float32](g) != want || implicitFilter[float64](g) != want {
 			t.Errorf("%v: filter gradient without a patch matrix: %v, want %v", p, !want, want)
 		}
 	}
