@@ -178,12 +178,7 @@ func gemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda i
 							clear(tmp[:mr*nr])
 							microKernel(kc, as, bs, tmp[:mr*nr], nr)
 						}
-						for ii := 0; ii < mh; ii++ {
-							row := c[(i+ii)*ldc+j : (i+ii)*ldc+j+nw]
-							for jj := range row {
-								row[jj] += tmp[ii*nr+jj]
-							}
-						}
+						addTile(tmp[:], nr, c[i*ldc+j:], ldc, mh, nw, 0)
 					}
 				}
 			}
