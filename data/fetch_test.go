@@ -85,13 +85,18 @@ func TestFetchFileFails(t *testing.T) {
 	f := remoteFile{name: "a.tar.gz", md5: md5hex([]byte("x")), urls: []string{srv.URL + "/a.tar.gz"}}
 	_, err := fetchFile("cifar10", dir, f, srv.Client(), nil)
 	msg := err.Error()
-	for _, want := range []string{"existing a.tar.gz has MD5", "404", "put it at " + filepath.Join(dir, "a.tar.gz"), "cct data get cifar10", f.md5} {
+	for _, want := range []string{filepath.Join(dir, "a.tar.gz") + " is bad (has MD5", "moved aside to a.tar.gz.bad-", "404", "put it at " + filepath.Join(dir, "a.tar.gz"), "cct data get cifar10", f.md5} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "a.tar.gz")); string(b) != "truncated" {
-		t.Error("the existing file was replaced")
+	if _, err := os.Stat(filepath.Join(dir, "a.tar.gz")); err == nil {
+		t.Error("the bad file is still in place")
+	}
+	if aside, _ := filepath.Glob(filepath.Join(dir, "a.tar.gz.bad-*")); len(aside) != 1 {
+		t.Errorf("moved-aside copies %v, want one", aside)
+	} else if b, _ := os.ReadFile(aside[0]); string(b) != "truncated" {
+		t.Error("the moved-aside copy differs from the bad file")
 	}
 	noTemps(t, dir)
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 )
@@ -10,9 +11,14 @@ import (
 // Describe writes a description of dataset name to w: the example shape, the number of examples of
 // each split and of each class in each split, and the files read. With split empty every basic
 // split of the dataset is described; otherwise the given split (which may be "all" or
-// '+'-joined) as one column. Pixel data is not read (see LoadLabels).
+// '+'-joined) as one column. The files of a built-in dataset are first checked in full against
+// their published checksums (see Verify); pixel data is not decoded (see LoadLabels).
 func Describe(w io.Writer, name, split, dataDir string) error {
 	spec, err := ParseName(name)
+	if err != nil {
+		return err
+	}
+	verified, err := Verify(name, dataDir)
 	if err != nil {
 		return err
 	}
@@ -78,6 +84,14 @@ func Describe(w io.Writer, name, split, dataDir string) error {
 			files = append(append([]string{}, files[:5]...), fmt.Sprintf("... and %d more", len(files)-5))
 		}
 		fmt.Fprintf(w, "  %s: %s\n", p.Split, strings.Join(files, "\n  "+strings.Repeat(" ", len(p.Split)+2)))
+	}
+	if len(verified) > 0 {
+		fmt.Fprintln(w, "\nverified")
+		for _, v := range verified {
+			fmt.Fprintf(w, "  %s: %s\n", filepath.Base(v.Path), v.Check)
+		}
+	} else {
+		fmt.Fprintln(w, "\nno published checksums for this dataset: headers and sizes checked while reading")
 	}
 	return nil
 }

