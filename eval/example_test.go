@@ -20,6 +20,6 @@ func ExampleEvaluate() {
 
 func ExampleSummarizeRuns() {
 	runs := []eval.Scores{{ACC: 0.95, NMI: 0.90, ARI: 0.89}, {ACC: 0.85, NMI: 0.80, ARI: 0.75}}
-	fmt.Println(eval.SummarizeRuns(runs))
+	fmt.Println(eval.SummarizeRuns(runs, false))
 	// Output: ACC 90.00 (5.0) / NMI 85.00 (5.0) / ARI 82.00 (7.0)
 }

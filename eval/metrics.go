@@ -14,6 +14,10 @@ type Scores struct {
 	N        int     `json:"n"`        // number of points scored
 	Clusters int     `json:"clusters"` // distinct predicted clusters
 	Classes  int     `json:"classes"`  // distinct reference classes
+	// Accuracy is the plain accuracy Σ_i [pred_i = truth_i]/N, without matching: the figure for
+	// labelled training (supervised or seeded), where output c is trained to be class c. It is
+	// set only for such runs (see Report.Labelled).
+	Accuracy float64 `json:"accuracy,omitempty"`
 	// Mapping is the Hungarian cluster→class map that ACC uses; clusters left unmatched
 	// (more clusters than classes) are absent.
 	Mapping map[int]int `json:"mapping,omitempty"`
@@ -193,4 +197,19 @@ func (t *Table) ARI() float64 {
 func (s Scores) Text() string {
 	return fmt.Sprintf("N         %d\nclusters  %d\nclasses   %d\nACC       %.4f\nNMI       %.4f\nARI       %.4f\n",
 		s.N, s.Clusters, s.Classes, s.ACC, s.NMI, s.ARI)
+}
+
+// PlainAccuracy returns Σ_i [pred_i = truth_i]/N, the accuracy without cluster-to-class matching
+// (0 for empty input).
+func PlainAccuracy(pred, truth []int) float64 {
+	if len(truth) == 0 {
+		return 0
+	}
+	hit := 0
+	for i, t := range truth {
+		if pred[i] == t {
+			hit++
+		}
+	}
+	return float64(hit) / float64(len(truth))
 }

@@ -16,9 +16,13 @@ import (
 // their summary, the per-epoch history, the confusion table and a summary of the configuration.
 // Every field is optional.
 type Report struct {
-	Name       string         `json:"name"`
-	Method     string         `json:"method,omitempty"`
-	Dataset    string         `json:"dataset,omitempty"`
+	Name    string `json:"name"`
+	Method  string `json:"method,omitempty"`
+	Dataset string `json:"dataset,omitempty"`
+	// Labelled marks labelled training (supervised or seeded), whose figure is the plain accuracy
+	// (Scores.Accuracy): output c is trained to be class c, and Hungarian matching could only
+	// raise the number.
+	Labelled   bool           `json:"labelled_training,omitempty"`
 	Config     map[string]any `json:"config,omitempty"` // configuration summary, key → value
 	Scores     *Scores        `json:"scores,omitempty"` // final scores
 	Runs       []Scores       `json:"runs,omitempty"`   // final scores of repeated runs (seeds)
@@ -156,20 +160,35 @@ func (r *Report) Markdown() string {
 	if r.Method != "" || r.Dataset != "" {
 		b.WriteString("\n")
 	}
+	plainHead, plainRule := "", ""
+	if r.Labelled {
+		b.WriteString("Labelled training: output c is trained to be class c, so the figure is the plain accuracy (no matching); ACC (Hungarian matching) is shown for reference.\n\n")
+		plainHead, plainRule = " plain accuracy |", "---|"
+	}
+	plain := func(s Scores) string {
+		if !r.Labelled {
+			return ""
+		}
+		return fmt.Sprintf(" %.2f |", 100*s.Accuracy)
+	}
 	if s := r.Scores; s != nil {
-		b.WriteString("## Scores\n\n| ACC | NMI | ARI | N | clusters | classes |\n|---|---|---|---|---|---|\n")
-		fmt.Fprintf(&b, "| %.2f | %.2f | %.2f | %d | %d | %d |\n\n", 100*s.ACC, 100*s.NMI, 100*s.ARI, s.N, s.Clusters, s.Classes)
+		b.WriteString("## Scores\n\n|" + plainHead + " ACC | NMI | ARI | N | clusters | classes |\n|" + plainRule + "---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "|%s %.2f | %.2f | %.2f | %d | %d | %d |\n\n", plain(*s), 100*s.ACC, 100*s.NMI, 100*s.ARI, s.N, s.Clusters, s.Classes)
 	}
 	if len(r.Runs) > 0 {
-		b.WriteString("## Runs\n\n| run | ACC | NMI | ARI |\n|---|---|---|---|\n")
+		b.WriteString("## Runs\n\n| run |" + plainHead + " ACC | NMI | ARI |\n|---|" + plainRule + "---|---|---|\n")
 		for i, s := range r.Runs {
-			fmt.Fprintf(&b, "| %d | %.2f | %.2f | %.2f |\n", i+1, 100*s.ACC, 100*s.NMI, 100*s.ARI)
+			fmt.Fprintf(&b, "| %d |%s %.2f | %.2f | %.2f |\n", i+1, plain(s), 100*s.ACC, 100*s.NMI, 100*s.ARI)
 		}
-		sum := SummarizeRuns(r.Runs)
+		sum := SummarizeRuns(r.Runs, r.Labelled)
 		if r.Summary != nil {
 			sum = *r.Summary
 		}
-		fmt.Fprintf(&b, "| mean (std) | %v | %v | %v |\n\n", sum.ACC, sum.NMI, sum.ARI)
+		mean := ""
+		if sum.Accuracy != nil {
+			mean = fmt.Sprintf(" %v |", *sum.Accuracy)
+		}
+		fmt.Fprintf(&b, "| mean (std) |%s %v | %v | %v |\n\n", mean, sum.ACC, sum.NMI, sum.ARI)
 	} else if r.Summary != nil {
 		fmt.Fprintf(&b, "## Summary over %d runs\n\n%v\n\n", r.Summary.Runs, r.Summary)
 	}

@@ -273,7 +273,7 @@ func TestSummarize(t *testing.T) {
 	if s := Summarize(nil); s != (Stat{}) {
 		t.Errorf("no runs: %+v", s)
 	}
-	sum := SummarizeRuns([]Scores{{ACC: 0.9233, NMI: 0.5, ARI: 0.4}, {ACC: 0.9233, NMI: 0.7, ARI: 0.4}})
+	sum := SummarizeRuns([]Scores{{ACC: 0.9233, NMI: 0.5, ARI: 0.4}, {ACC: 0.9233, NMI: 0.7, ARI: 0.4}}, false)
 	if got := sum.String(); got != "ACC 92.33 (0.0) / NMI 60.00 (10.0) / ARI 40.00 (0.0)" {
 		t.Errorf("summary %q", got)
 	}

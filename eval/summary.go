@@ -48,24 +48,38 @@ func (s Stat) String() string {
 
 // Summary is the per-score Stat over several runs.
 type Summary struct {
-	ACC  Stat `json:"acc"`
-	NMI  Stat `json:"nmi"`
-	ARI  Stat `json:"ari"`
-	Runs int  `json:"runs"`
+	// Accuracy is the plain accuracy (no matching) over runs of labelled training; nil otherwise.
+	Accuracy *Stat `json:"accuracy,omitempty"`
+	ACC      Stat  `json:"acc"`
+	NMI      Stat  `json:"nmi"`
+	ARI      Stat  `json:"ari"`
+	Runs     int   `json:"runs"`
 }
 
-// SummarizeRuns returns the mean and std of ACC, NMI and ARI over runs.
-func SummarizeRuns(runs []Scores) Summary {
+// SummarizeRuns returns the mean and std of ACC, NMI and ARI over runs, and of the plain
+// accuracy when labelled is set.
+func SummarizeRuns(runs []Scores, labelled bool) Summary {
 	acc := make([]float64, len(runs))
 	nmi := make([]float64, len(runs))
 	ari := make([]float64, len(runs))
+	plain := make([]float64, len(runs))
 	for i, r := range runs {
-		acc[i], nmi[i], ari[i] = r.ACC, r.NMI, r.ARI
+		acc[i], nmi[i], ari[i], plain[i] = r.ACC, r.NMI, r.ARI, r.Accuracy
 	}
-	return Summary{ACC: Summarize(acc), NMI: Summarize(nmi), ARI: Summarize(ari), Runs: len(runs)}
+	s := Summary{ACC: Summarize(acc), NMI: Summarize(nmi), ARI: Summarize(ari), Runs: len(runs)}
+	if labelled {
+		st := Summarize(plain)
+		s.Accuracy = &st
+	}
+	return s
 }
 
-// String formats the summary as "ACC a / NMI b / ARI c" with each part as Stat.String.
+// String formats the summary as "ACC a / NMI b / ARI c" with each part as Stat.String, preceded
+// by "plain accuracy p / " for labelled training.
 func (s Summary) String() string {
-	return fmt.Sprintf("ACC %v / NMI %v / ARI %v", s.ACC, s.NMI, s.ARI)
+	str := fmt.Sprintf("ACC %v / NMI %v / ARI %v", s.ACC, s.NMI, s.ARI)
+	if s.Accuracy != nil {
+		str = fmt.Sprintf("plain accuracy %v / ", *s.Accuracy) + str
+	}
+	return str
 }

@@ -94,10 +94,15 @@ type MIGDConfig struct {
 	FairWeight float64 `yaml:"fair_weight" doc:"γ, the weight of the fairness term H(σ̄) (SPEC reading A: 1.3)"`
 }
 
-// IMSATConfig is R_SAT + λ_I(mean H(σ) − μ H(σ̄)).
+// IMSATConfig is R_SAT + λ_I(mean H(σ) − μ H(σ̄)), with R_SAT from virtual adversarial training
+// (IMSAT's paper) or from the augmented view.
 type IMSATConfig struct {
-	LambdaI float64 `yaml:"lambda_i" doc:"λ_I, weight of the mutual-information term"`
-	Mu      float64 `yaml:"mu" doc:"μ, weight of the marginal entropy H(σ̄)"`
+	LambdaI     float64 `yaml:"lambda_i" doc:"λ_I, weight of the mutual-information term"`
+	Mu          float64 `yaml:"mu" doc:"μ, weight of the marginal entropy H(σ̄)"`
+	SAT         string  `yaml:"sat" doc:"R_SAT: vat (KL(σ(x)‖σ(x + ε·r_adv)), IMSAT's VAT) or augment (KL(σ(x)‖σ(x')) with the augmented view x')"`
+	Xi          float64 `yaml:"xi" doc:"VAT: ξ, the finite-difference step of the power iteration"`
+	EpsScale    float64 `yaml:"eps_scale" doc:"VAT: ε_i = eps_scale × distance from input i to its eps_neighbor-th nearest training input"`
+	EpsNeighbor int     `yaml:"eps_neighbor" doc:"VAT: which nearest neighbour sets ε_i"`
 }
 
 // SeLaConfig is the Sinkhorn self-labelling baseline.
@@ -146,7 +151,7 @@ func Default() Config {
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
 		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-7, MaxIters: 3000, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
-		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4},
+		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4, SAT: "vat", Xi: 10, EpsScale: 0.25, EpsNeighbor: 10},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
 		Seeds:       SeedsConfig{Weight: 1},
 		KMeans:      KMeansConfig{NInit: 10, MaxIters: 300, Tol: 1e-4},
@@ -358,6 +363,10 @@ func (c *Config) Validate() error {
 		{!finite(c.MIGD.FairWeight), "key migd.fair_weight: must be finite"},
 		{!finite(c.IMSAT.LambdaI) || c.IMSAT.LambdaI < 0, "key imsat.lambda_i: must be ≥ 0"},
 		{!finite(c.IMSAT.Mu), "key imsat.mu: must be finite"},
+		{c.IMSAT.SAT != "vat" && c.IMSAT.SAT != "augment", "key imsat.sat: want vat or augment"},
+		{!finite(c.IMSAT.Xi) || c.IMSAT.Xi <= 0, "key imsat.xi: must be > 0"},
+		{!finite(c.IMSAT.EpsScale) || c.IMSAT.EpsScale <= 0, "key imsat.eps_scale: must be > 0"},
+		{c.IMSAT.EpsNeighbor < 1, "key imsat.eps_neighbor: must be ≥ 1"},
 		{!(c.SeLa.Lambda > 0), "key sela.lambda: must be > 0"},
 		{c.SeLa.Refreshes < 1, "key sela.refreshes: must be ≥ 1"},
 		{!(c.Seeds.Fraction >= 0 && c.Seeds.Fraction <= 1), "key seeds.fraction: must be in [0, 1]"},
@@ -388,10 +397,16 @@ func (c *Config) Validate() error {
 	if c.Loss == "seeds" && c.Seeds.Fraction == 0 {
 		return fmt.Errorf("key seeds.fraction: loss seeds trains on labelled examples only, set a fraction > 0")
 	}
-	if (c.Loss == "imsat" || c.Loss == "iic") && c.Augment.Pipeline == "none" {
+	if (c.Loss == "iic" || c.Loss == "imsat" && c.IMSAT.SAT == "augment") && c.Augment.Pipeline == "none" {
 		return fmt.Errorf("key augment.pipeline: loss %s needs an augmented view, set a pipeline other than none", c.Loss)
 	}
 	return nil
+}
+
+// Labelled reports whether the method trains on labels (supervised-*, or seeds.fraction > 0), so
+// that output c is class c and the plain accuracy, not the Hungarian-matched ACC, is its figure.
+func (c *Config) Labelled() bool {
+	return strings.HasPrefix(c.Loss, "supervised") || c.Loss == "seeds" || c.Seeds.Fraction > 0
 }
 
 // YAML returns the configuration as a YAML document (the resolved config.yaml of a run folder).

@@ -58,7 +58,7 @@ func Evaluate(dir string, opt EvalOptions) (rep *eval.Report, err error) {
 			return nil, err
 		}
 		pred, _ := argmaxRows(probs, net.k)
-		m, err := score(pred, sh.evalDS.Labels)
+		m, err := score(pred, sh.evalDS.Labels, cfg.Labelled())
 		if err != nil {
 			return nil, err
 		}

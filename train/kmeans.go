@@ -52,7 +52,7 @@ func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*runResult, err
 			conf[i] = float32(1 - math.Sqrt(best)/math.Sqrt(second))
 		}
 	}
-	m, err := score(pred, sh.evalDS.Labels)
+	m, err := score(pred, sh.evalDS.Labels, cfg.Labelled())
 	if err != nil {
 		return nil, err
 	}

@@ -121,3 +121,21 @@ func TestSelaSchedule(t *testing.T) {
 		t.Fatalf("short schedule %v", short)
 	}
 }
+
+// TestScorePlainAccuracy: a clustering that names every class by another output has Hungarian ACC 1
+// but plain accuracy 0; the plain accuracy is only computed for labelled training.
+func TestScorePlainAccuracy(t *testing.T) {
+	labels := []int{0, 0, 1, 1, 2, 2, -1}
+	pred := []int{1, 1, 2, 2, 0, 0, 0}
+	m, err := score(pred, labels, true)
+	if err != nil || m.ACC != 1 || m.Accuracy != 0 || m.Scored != 6 {
+		t.Fatalf("%+v %v", m, err)
+	}
+	pred[0] = 0
+	if m, _ = score(pred, labels, true); math.Abs(m.Accuracy-1.0/6) > 1e-12 {
+		t.Fatalf("plain accuracy %v, want 1/6", m.Accuracy)
+	}
+	if m, _ = score(pred, labels, false); m.Accuracy != 0 {
+		t.Fatalf("clustering run got a plain accuracy %v", m.Accuracy)
+	}
+}

@@ -29,6 +29,7 @@ type network struct {
 	step    *context.Exec
 	targets bool // step takes soft targets y [B, K]
 	augView bool // step takes the augmented view
+	vat     bool // step takes the VAT radii ε [B] (IMSAT with imsat.sat vat)
 	seeds   bool // step takes one-hot seed labels [B, K] (zero rows for unlabelled examples)
 }
 
@@ -59,7 +60,10 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 	case "cce", "cce-pgd", "miadm", "sela", "supervised-ce", "supervised-cce":
 		n.targets = true
 		n.augView = in.pipe != nil && cfg.Augment.Weight > 0
-	case "imsat", "iic":
+	case "imsat":
+		n.vat = cfg.IMSAT.SAT == "vat"
+		n.augView = !n.vat
+	case "iic":
 		n.augView = true
 	}
 	n.seeds = cfg.Seeds.Fraction > 0
@@ -97,14 +101,16 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 }
 
 // lossGraph builds the training loss of the method from the step's inputs, in order: x, then the
-// augmented view x' (augView), the targets y (targets), the seed labels s (seeds). With z = model(x)
+// augmented view x' (augView), the VAT radii ε (vat), the targets y (targets), the seed labels s
+// (seeds). With z = model(x)
 // and z' = model(x') (two forward passes, as IIC, IMSAT and SCAN do: batch norm normalises each view
 // with its own statistics and updates its running averages after each):
 //
 //	cce, cce-pgd, supervised-cce: mean H2(y, σ(z)) + β·mean H2(y, σ(z'))
 //	miadm, sela, supervised-ce:    mean H(y, σ(z))  + β·mean H(y, σ(z'))   (Shannon CE)
 //	migd:                          mean H(σ(z)) − γ·H(σ̄)
-//	imsat:                         R_SAT(z, z') + λ_I·(mean H(σ(z)) − μ·H(σ̄))
+//	imsat:                         R_SAT + λ_I·(mean H(σ(z)) − μ·H(σ̄)), R_SAT = KL(σ(z)‖σ(z')) or
+//	                               VAT's KL(σ(x)‖σ(x + ε·r_adv)) (losses.VAT, ξ = imsat.xi)
 //	iic:                           IIC(z, z')
 //	seeds:                         0 (only the seed term below)
 //
@@ -115,9 +121,12 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 	x := in[0]
 	next := 1
 	take := func() *Node { v := in[next]; next++; return v }
-	var xAug, y, s *Node
+	var xAug, eps, y, s *Node
 	if n.augView {
 		xAug = take()
+	}
+	if n.vat {
+		eps = take()
 	}
 	if n.targets {
 		y = take()
@@ -147,7 +156,14 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 	case "migd":
 		loss = losses.MIGD(z, n.cfg.MIGD.FairWeight)
 	case "imsat":
-		loss = losses.IMSAT(z, zAug, n.cfg.IMSAT.LambdaI, n.cfg.IMSAT.Mu)
+		info := MulScalar(losses.IMSATInfo(z, n.cfg.IMSAT.Mu), n.cfg.IMSAT.LambdaI)
+		if n.vat {
+			forward := func(x *Node) *Node { return n.model(ctx, x) }
+			noise := ctx.RandomNormal(g, x.Shape())
+			loss = Add(losses.VAT(forward, x, noise, n.cfg.IMSAT.Xi, eps), info)
+		} else {
+			loss = Add(losses.IMSATKL(z, zAug), info)
+		}
 	case "iic":
 		loss = losses.IIC(z, zAug, 1)
 	case "seeds":
@@ -210,10 +226,13 @@ func (n *network) run(e *context.Exec, x []float32, b int) ([]float32, error) {
 }
 
 // trainStep runs one optimiser step and returns the loss.
-func (n *network) trainStep(x, xAug []float32, y, seeds []float32, b int) (float64, error) {
+func (n *network) trainStep(x, xAug, eps, y, seeds []float32, b int) (float64, error) {
 	args := []any{tensor(x, n.in.batchDims(b)...)}
 	if n.augView {
 		args = append(args, tensor(xAug, n.in.batchDims(b)...))
+	}
+	if n.vat {
+		args = append(args, tensor(eps, b))
 	}
 	if n.targets {
 		args = append(args, tensor(y, b, n.k))

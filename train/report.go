@@ -39,7 +39,7 @@ type reportInfo struct {
 // confusion table.
 func buildReport(info reportInfo, runs []runResult) *eval.Report {
 	cfg := info.cfg
-	rep := &eval.Report{Name: cfg.Name, Method: cfg.Loss, Dataset: cfg.Data.Name, Config: flattenConfig(cfg)}
+	rep := &eval.Report{Name: cfg.Name, Method: methodLabel(cfg), Dataset: cfg.Data.Name, Config: flattenConfig(cfg), Labelled: cfg.Labelled()}
 	rep.Config["backend"] = info.backend
 	rep.Config["train_split"] = fmt.Sprintf("%s (%d examples)", info.trainSplit, info.trainN)
 	rep.Config["eval_split"] = fmt.Sprintf("%s (%d examples)", info.evalSplit, info.evalN)
@@ -47,11 +47,11 @@ func buildReport(info reportInfo, runs []runResult) *eval.Report {
 	seeds := make([]string, len(runs))
 	for i, r := range runs {
 		f := r.final
-		rep.Runs = append(rep.Runs, eval.Scores{ACC: f.ACC, NMI: f.NMI, ARI: f.ARI, N: f.Scored, Clusters: f.Clusters})
+		rep.Runs = append(rep.Runs, eval.Scores{Accuracy: f.Accuracy, ACC: f.ACC, NMI: f.NMI, ARI: f.ARI, N: f.Scored, Clusters: f.Clusters})
 		seeds[i] = strconv.FormatInt(r.seed, 10)
 	}
 	rep.Config["seeds"] = strings.Join(seeds, ",")
-	sum := eval.SummarizeRuns(rep.Runs)
+	sum := eval.SummarizeRuns(rep.Runs, rep.Labelled)
 	rep.Summary = &sum
 	if len(runs) == 1 {
 		s := rep.Runs[0]
@@ -64,8 +64,19 @@ func buildReport(info reportInfo, runs []runResult) *eval.Report {
 			rep.ClassNames = className(info.classNames, rep.Confusion.Classes)
 		}
 	}
-	rep.History = meanHistory(runs)
+	rep.History = meanHistory(runs, rep.Labelled)
 	return rep
+}
+
+// methodLabel names the method as reports show it: the loss, with IMSAT's R_SAT variant.
+func methodLabel(cfg *Config) string {
+	if cfg.Loss == "imsat" {
+		if cfg.IMSAT.SAT == "vat" {
+			return "imsat (VAT)"
+		}
+		return "imsat (augmented view)"
+	}
+	return cfg.Loss
 }
 
 // className returns the names of the given class indices (nil when unknown).
@@ -82,8 +93,9 @@ func className(names []string, classes []int) []string {
 	return out
 }
 
-// meanHistory averages the runs' per-epoch metrics (epochs every run has).
-func meanHistory(runs []runResult) []eval.Epoch {
+// meanHistory averages the runs' per-epoch metrics (epochs every run has); the plain accuracy only
+// for labelled training.
+func meanHistory(runs []runResult, labelled bool) []eval.Epoch {
 	if len(runs) == 0 {
 		return nil
 	}
@@ -96,10 +108,13 @@ func meanHistory(runs []runResult) []eval.Epoch {
 		vals := map[string]float64{}
 		for _, r := range runs {
 			m := r.history[e]
-			for k, v := range map[string]float64{"loss": m.Loss, "acc": m.ACC, "nmi": m.NMI, "ari": m.ARI,
+			for k, v := range map[string]float64{"loss": m.Loss, "accuracy": m.Accuracy, "acc": m.ACC, "nmi": m.NMI, "ari": m.ARI,
 				"clusters": float64(m.Clusters), "y_iters": m.YIters, "images_per_sec": m.ImagesPerSec} {
 				vals[k] += v / float64(len(runs))
 			}
+		}
+		if !labelled {
+			delete(vals, "accuracy")
 		}
 		if e == 0 && runs[0].history[0].Epoch == 0 {
 			delete(vals, "loss") // the untrained network has no training loss

@@ -17,9 +17,10 @@ import (
 // EpochMetrics is one line of metrics.jsonl: the training loss of an epoch and the scores on the
 // evaluation split after it. Scores are fractions; they are 0 with Scored = 0 when no label is known.
 type EpochMetrics struct {
-	Epoch        int     `json:"epoch"` // 1-based; 0 is the untrained network
-	Step         int64   `json:"step"`  // optimiser steps so far
-	Loss         float64 `json:"loss"`  // mean training loss over the epoch's batches
+	Epoch        int     `json:"epoch"`              // 1-based; 0 is the untrained network
+	Step         int64   `json:"step"`               // optimiser steps so far
+	Loss         float64 `json:"loss"`               // mean training loss over the epoch's batches
+	Accuracy     float64 `json:"accuracy,omitempty"` // plain accuracy (no matching), labelled training only
 	ACC          float64 `json:"acc"`
 	NMI          float64 `json:"nmi"`
 	ARI          float64 `json:"ari"`
@@ -58,6 +59,7 @@ type runner struct {
 
 	noisy     []float64 // supervised targets, N×K
 	seedRows  []float32 // one-hot rows of labelled examples, zero rows otherwise, N×K (nil: no seeds)
+	vatEps    []float32 // IMSAT's VAT radius ε_i of every training example (nil: no VAT)
 	schedule  []int     // SeLa refresh steps
 	yIters    int
 	yCalls    int
@@ -91,6 +93,13 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		return nil, err
 	}
 	r.net = net
+	if net.vat {
+		t0 := time.Now()
+		if r.vatEps, err = vatRadii(r.trainIn, cfg.IMSAT.EpsScale, cfg.IMSAT.EpsNeighbor); err != nil {
+			return nil, err
+		}
+		r.env.printf("VAT radii (%g × distance to the %d-th nearest neighbour) in %.1fs\n", cfg.IMSAT.EpsScale, cfg.IMSAT.EpsNeighbor, time.Since(t0).Seconds())
+	}
 	nb := batchCount(r.train.N, cfg.Batch)
 	bs := min(cfg.Batch, r.train.N)
 	if cfg.Loss == "sela" {
@@ -148,8 +157,12 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		m.Seconds = time.Since(t0).Seconds()
 		r.st.History = append(r.st.History, m)
 		r.st.Epoch = epoch + 1
-		r.env.printf("%sepoch %d/%d loss %.4f ACC %.2f%% NMI %.2f%% ARI %.2f%% clusters %d (%.0f img/s, %.1fs)\n",
-			r.env.label, m.Epoch, cfg.Epochs, m.Loss, 100*m.ACC, 100*m.NMI, 100*m.ARI, m.Clusters, m.ImagesPerSec, m.Seconds)
+		plain := ""
+		if cfg.Labelled() {
+			plain = fmt.Sprintf(" plain accuracy %.2f%%", 100*m.Accuracy)
+		}
+		r.env.printf("%sepoch %d/%d loss %.4f%s ACC %.2f%% NMI %.2f%% ARI %.2f%% clusters %d (%.0f img/s, %.1fs)\n",
+			r.env.label, m.Epoch, cfg.Epochs, m.Loss, plain, 100*m.ACC, 100*m.NMI, 100*m.ARI, m.Clusters, m.ImagesPerSec, m.Seconds)
 		if err := r.save(ckDir); err != nil {
 			return nil, err
 		}
@@ -262,7 +275,14 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 			copy(seeds[j*k:(j+1)*k], r.seedRows[i*k:(i+1)*k])
 		}
 	}
-	loss, err := r.net.trainStep(x, xAug, y, seeds, b)
+	var eps []float32
+	if r.net.vat {
+		eps = make([]float32, b)
+		for j, i := range idx {
+			eps[j] = r.vatEps[i]
+		}
+	}
+	loss, err := r.net.trainStep(x, xAug, eps, y, seeds, b)
 	if err != nil {
 		return 0, err
 	}
@@ -344,11 +364,12 @@ func (r *runner) evaluate() (EpochMetrics, error) {
 	}
 	r.evalProbs = probs
 	pred, _ := argmaxRows(probs, r.k)
-	return score(pred, r.evalDS.Labels)
+	return score(pred, r.evalDS.Labels, r.cfg.Labelled())
 }
 
-// score computes the metrics of pred against the known labels (label ≥ 0).
-func score(pred, labels []int) (EpochMetrics, error) {
+// score computes the metrics of pred against the known labels (label ≥ 0), and the plain
+// accuracy when labelled (labelled training, where output c is class c).
+func score(pred, labels []int, labelled bool) (EpochMetrics, error) {
 	var m EpochMetrics
 	seen := map[int]bool{}
 	for _, p := range pred {
@@ -364,6 +385,9 @@ func score(pred, labels []int) (EpochMetrics, error) {
 		return m, err
 	}
 	m.ACC, m.NMI, m.ARI, m.Scored = s.ACC, s.NMI, s.ARI, s.N
+	if labelled {
+		m.Accuracy = eval.PlainAccuracy(p, t)
+	}
 	return m, nil
 }
 

@@ -36,6 +36,9 @@ func Table(dirs []string, opt TableOptions) (string, error) {
 		case "all":
 			return fmt.Sprintf("%s / %s / %s", s.ACC, s.NMI, s.ARI)
 		}
+		if s.Accuracy != nil {
+			return s.Accuracy.String() + " (plain)"
+		}
 		return s.ACC.String()
 	}
 	type job struct {
@@ -49,7 +52,7 @@ func Table(dirs []string, opt TableOptions) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		j := job{rep: rep, sum: eval.SummarizeRuns(rep.Runs)}
+		j := job{rep: rep, sum: eval.SummarizeRuns(rep.Runs, rep.Labelled)}
 		if rep.Summary != nil {
 			j.sum = *rep.Summary
 		}
