@@ -48,6 +48,7 @@ type remoteSet struct {
 	archive bool     // files[0] is a .tar.gz to extract
 	members []member // the files the archive yields (and Load needs)
 	topDir  string   // the archive's top folder, moved into the dataset folder after extraction
+	hint    string   // another way to obtain the files, added to the error when none is reachable
 }
 
 // GoMNISTModule is the Go module whose data/ folder holds the four original MNIST IDX .gz files.
@@ -84,7 +85,7 @@ func catalog(kind string) (remoteSet, bool) {
 	case "fashion-mnist":
 		// Debian's dataset-fashion-mnist recompresses the files: their .gz MD5s differ from the
 		// release, the content MD5s match.
-		return remoteSet{folder: "fashion-mnist", files: []remoteFile{
+		return remoteSet{folder: "fashion-mnist", hint: "or install Debian's package: apt-get install dataset-fashion-mnist", files: []remoteFile{
 			idxRemote("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421880, "f4a8712d7a061bf5bd6d2ca38dc4d50a", debian, fashion),
 			idxRemote("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe", 29515, "9018921c3c673c538a1fc5bad174d6f9", debian, fashion),
 			idxRemote("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79", 4422102, "8181f5470baa50b63fa0f6fddb340f0a", debian, fashion),
@@ -154,6 +155,9 @@ func getSet(name string, set remoteSet, opt GetOptions) ([]string, error) {
 		for _, f := range set.files {
 			p, err := fetchFile(name, dir, f, client, opt.Out)
 			if err != nil {
+				if set.hint != "" {
+					err = fmt.Errorf("%v; %s", err, set.hint)
+				}
 				return nil, err
 			}
 			out = append(out, p)
