@@ -39,10 +39,9 @@ type DualResult struct {
 //	min_y L(y) = max_{c>0} D(c),  D(c) = (λ/K)Σ_k (1 + log(c_k/λ)) − (1/N)Σ_i v_i(c),
 //	v_i(c) = max_{y∈Δ_K} log(σ_i·y) + c·y.
 //
-// The per-point problem v_i is solved exactly in O(K): its maximiser lies on the upper convex hull
-// of the K points (σ_ik, c_k), at the vertex m maximising log σ_ik + c_k or on the hull edge from
-// m to a neighbour j, at σ_i·y = (σ_ij − σ_im)/(c_m − c_j), where log(σ·y) + c·y is stationary
-// (see pointDual). It is unique unless (σ_ik, c_k) repeat, so D is C¹ with ∂D/∂c_k =
+// The per-point problem v_i is solved exactly by a walk along the upper convex hull of the K
+// points (σ_ik, c_k): its maximiser is a hull vertex m or lies on a hull edge (m, j), at
+// σ_i·y = (σ_ij − σ_im)/(c_m − c_j), where log(σ·y) + c·y is stationary (see pointDual). It is unique unless (σ_ik, c_k) repeat, so D is C¹ with ∂D/∂c_k =
 // λ/(K c_k) − ȳ_k(c), and piecewise C² with −∇²D = diag(λ/(K c_k²)) + (1/N)Σ_{edge points}
 // (e_j − e_m)(e_j − e_m)ᵀ/(c_m − c_j)². DualNewton takes Newton steps on c with that Hessian
 // (a K×K Cholesky solve) and an Armijo backtracking line search, from c_k = λ (ȳ = u) or C0.
@@ -183,7 +182,6 @@ type dualSolver struct {
 	n, k    int
 	lambda  float64
 	sigma   []float64
-	logS    []float64 // log σ (−Inf at zeros)
 	y       []float64 // y(c), N×K
 	edgeM   []int32   // per point: the vertex m of its hull edge
 	edgeJ   []int32   // the other end j, −1 when the point is at the vertex m
@@ -204,10 +202,6 @@ type dualBlock struct {
 
 func newDualSolver(sigma []float64, n, k int, lambda float64, threads int) *dualSolver {
 	s := &dualSolver{n: n, k: k, lambda: lambda, sigma: sigma, threads: threadCount(threads, n)}
-	s.logS = make([]float64, n*k)
-	for i, v := range sigma {
-		s.logS[i] = math.Log(v)
-	}
 	s.y = make([]float64, n*k)
 	s.edgeM, s.edgeJ, s.edgeW = make([]int32, n), make([]int32, n), make([]float64, n)
 	s.bsize = emBlockRows(n)
@@ -260,7 +254,7 @@ func (s *dualSolver) eval(c []float64) dualEval {
 		var v, nll float64
 		for i := lo; i < hi; i++ {
 			yi := s.y[i*k : (i+1)*k]
-			x, m, j, t := pointDual(yi, s.sigma[i*k:(i+1)*k], s.logS[i*k:(i+1)*k], c)
+			x, m, j, t := pointDual(yi, s.sigma[i*k:(i+1)*k], c)
 			s.edgeM[i], s.edgeJ[i] = int32(m), int32(j)
 			lx := math.Log(x)
 			if j >= 0 {
@@ -348,65 +342,58 @@ func (s *dualSolver) newtonDir(dir, c, grad []float64) error {
 	return nil
 }
 
-// pointDual writes into y the maximiser of log(σ·y) + c·y over the simplex, with logS = log σ,
-// and returns x = σ·y, the vertex m, the other end j of its edge (−1 at a vertex) and t = y_j.
+// pointDual writes into y the maximiser of log(σ·y) + c·y over the simplex and returns x = σ·y,
+// the vertex m, the other end j of its edge (−1 at a vertex) and t = y_j.
 //
-// m maximises log σ_m + c_m. The objective is concave along the upper convex hull of the points
-// (σ_k, c_k), so its maximum lies on one of the two hull edges at m: to the right, the j with
-// σ_j > σ_m maximising (c_j − c_m)/(σ_j − σ_m); to the left, the j with σ_j < σ_m maximising
-// (c_j − c_m)/(σ_m − σ_j). Moving from m towards j raises the objective iff its derivative
-// (σ_j − σ_m)/σ_m + c_j − c_m is positive; the maximum on the edge is then at
-// x = (σ_j − σ_m)/(c_m − c_j), y_j = t = (x − σ_m)/(σ_j − σ_m) ∈ (0, 1), y_m = 1 − t.
-func pointDual(y, sigma, logS, c []float64) (x float64, m, j int, t float64) {
+// The maximiser lies on the upper convex hull of the points (σ_k, c_k), along which the
+// objective is concave. The walk starts at the vertex of largest σ (largest c among ties), which
+// is on the hull, and moves left: from vertex v the next hull vertex is the j with σ_j < σ_v
+// maximising the slope s_j = (c_j − c_v)/(σ_v − σ_j). The derivative towards j,
+// (σ_v − σ_j)(s_j − 1/σ_v), is ≤ 0 when v is the maximiser; otherwise the objective is
+// stationary on the edge at x = 1/s_j, which is the maximiser when x > σ_j (then
+// y_j = t = (σ_v − x)/(σ_v − σ_j), y_v = 1 − t), and the walk goes on from j when x ≤ σ_j.
+// Each step costs O(K).
+func pointDual(y, sigma, c []float64) (x float64, m, j int, t float64) {
 	k := len(y)
-	sigma, logS, c = sigma[:k], logS[:k], c[:k]
-	best := math.Inf(-1)
-	for q, ls := range logS {
-		if v := ls + c[q]; v > best {
-			best, m = v, q
-		}
-	}
-	sm, cm := sigma[m], c[m]
-	// Right candidate: slope (c_j − c_m)/(σ_j − σ_m) above −1/σ_m, kept as a fraction rn/rd.
-	// Left candidate: (c_j − c_m)/(σ_m − σ_j) above 1/σ_m, kept as ln/ld.
-	rj, lj := -1, -1
-	rn, rd := -1.0, sm
-	ln, ld := 1.0, sm
+	sigma, c = sigma[:k], c[:k]
+	v := 0
 	for q, sq := range sigma {
-		dc := c[q] - cm
-		switch {
-		case sq > sm:
-			if dc*rd > rn*(sq-sm) {
-				rj, rn, rd = q, dc, sq-sm
-			}
-		case sq < sm:
-			if dc*ld > ln*(sm-sq) {
-				lj, ln, ld = q, dc, sm-sq
-			}
+		if sq > sigma[v] || (sq == sigma[v] && c[q] > c[v]) {
+			v = q
 		}
-	}
-	j = rj
-	if rj >= 0 && lj >= 0 {
-		// Only one side can rise; rounding may report both: take the steeper derivative.
-		dr := (sigma[rj]-sm)/sm + c[rj] - cm
-		dl := (sigma[lj]-sm)/sm + c[lj] - cm
-		if dl > dr {
-			j = lj
-		}
-	} else if lj >= 0 {
-		j = lj
 	}
 	clear(y)
-	if j >= 0 {
-		sj := sigma[j]
-		t = (1/(cm-c[j]) - sm/(sj-sm))
-		if t > 0 && t < 1 {
-			y[m], y[j] = 1-t, t
-			return (1-t)*sm + t*sj, m, j, t
+	for {
+		sv, cv := sigma[v], c[v]
+		// Best slope kept as the fraction bn/bd, starting at 1/σ_v (the vertex test).
+		j, bn, bd := -1, 1.0, sv
+		for q, sq := range sigma {
+			if sq < sv {
+				if dc := c[q] - cv; dc*bd > bn*(sv-sq) {
+					j, bn, bd = q, dc, sv-sq
+				}
+			}
 		}
+		if j < 0 {
+			y[v] = 1
+			return sv, v, -1, 0
+		}
+		x := bd / bn
+		if x > sigma[j] {
+			t = (sv - x) / (sv - sigma[j])
+			if !(t > 0) {
+				y[v] = 1
+				return sv, v, -1, 0
+			}
+			if t >= 1 {
+				y[j] = 1
+				return sigma[j], j, -1, 0
+			}
+			y[v], y[j] = 1-t, t
+			return (1-t)*sv + t*sigma[j], v, j, t
+		}
+		v = j
 	}
-	y[m] = 1
-	return sm, m, -1, 0
 }
 
 // KKT11 returns the KKT residual of y for loss (11): with g_ik = N ∂L/∂y_ik =
