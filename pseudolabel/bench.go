@@ -16,6 +16,7 @@ type BenchOptions struct {
 	Steps    []float64 // PGD step sizes in units of N·K/max(K, λ)² (N/K where λ ≤ K); default DefaultBenchSteps
 	Newton   bool      // also run Newton (the interior-point solver) at each K
 	Seed     uint64    // seed of the Gaussian logits of σ
+	Scale    float64   // standard deviation of the logits; 0 means 1 (0.05: near-uniform σ, as at initialisation)
 	Threads  int       // goroutines; 0: GOMAXPROCS, at most one per 256 points
 }
 
@@ -92,6 +93,9 @@ func (o *BenchOptions) fill() error {
 	if o.MaxIters == 0 {
 		o.MaxIters = 1000
 	}
+	if o.Scale == 0 {
+		o.Scale = 1
+	}
 	if len(o.Steps) == 0 {
 		o.Steps = append([]float64(nil), DefaultBenchSteps...)
 	}
@@ -110,6 +114,9 @@ func (o *BenchOptions) fill() error {
 		if !(s > 0) || math.IsInf(s, 1) {
 			return fmt.Errorf("step %v, want a finite value > 0", s)
 		}
+	}
+	if !(o.Scale > 0) || math.IsInf(o.Scale, 1) {
+		return fmt.Errorf("scale = %v, want a finite value > 0", o.Scale)
 	}
 	if err := checkScalar("lambda", o.Lambda); err != nil {
 		return err
@@ -133,7 +140,7 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 	}
 	rep := BenchReport{Options: opt}
 	for _, k := range opt.Ks {
-		sigma := RandomSigma(opt.N, k, opt.Seed+uint64(k))
+		sigma := RandomSigmaScaled(opt.N, k, opt.Seed+uint64(k), opt.Scale)
 		row := func(method string, rel float64, res Result, wall, cpu time.Duration) BenchRow {
 			r := BenchRow{K: k, Method: method, Step: rel * stepUnit(opt.N, k, opt.Lambda), RelStep: rel, Iters: res.Iters, Seconds: wall.Seconds(),
 				CPUSeconds: cpu.Seconds(), Loss0: res.Loss0, FinalLoss: res.FinalLoss(), Converged: res.Converged,

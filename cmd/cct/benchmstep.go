@@ -24,7 +24,7 @@ func newBenchMStepCmd() *cobra.Command {
 		Short: "Time EM against projected gradient descent and Newton on loss (11) (the paper's Table 1)",
 		Long: `bench-mstep runs the Table-1 protocol: for each K, σ is the softmax of standard Gaussian logits
 (N×K, from --seed), every method starts at y = σ and minimises loss (11) with fairness weight
---lambda until the relative decrease of the loss falls below --tol (or --max-iters). PGD runs
+--lambda (logits scaled by --logit-scale) until the relative decrease of the loss falls below --tol (or --max-iters). PGD runs
 once per step size η = s·N·K/max(K, λ)² for each s in --steps (N/K where λ ≤ K; the
 fairness term's curvature λK/N limits the step at larger λ) and shows as PGD(η); a run whose loss ends above its start or non-finite shows as
 diverged and is not a target. With --newton (default) the interior-point solver (pseudolabel
@@ -36,7 +36,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 		Example: `  cct bench-mstep
   cct bench-mstep --k 10,100 --n 5000 --steps 0.3,3,30
   cct bench-mstep --k 1000 --threads 2 --json > table1.json
-  cct bench-mstep --lambda 100 --k 10,100 --max-iters 3000 --tol 1e-7`,
+  cct bench-mstep --lambda 100 --logit-scale 0.05 --k 10,100 --max-iters 3000 --tol 1e-7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !(opt.Lambda > 0) {
@@ -61,7 +61,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 				}
 				name := r.Method
 				if r.Method == "PGD" {
-					name = fmt.Sprintf("PGD(%g)", r.Step)
+					name = fmt.Sprintf("PGD(%.4g)", r.Step)
 				}
 				conv := fmt.Sprint(r.Converged)
 				if r.Diverged {
@@ -101,6 +101,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 	f.IntVar(&opt.MaxIters, "max-iters", 1000, "iteration cap per run")
 	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes in units of N/K (comma-separated)")
 	f.Int64Var(&seed, "seed", 1, "seed of the Gaussian logits")
+	f.Float64Var(&opt.Scale, "logit-scale", 1, "standard deviation of the Gaussian logits (0.05: near-uniform σ, as at initialisation)")
 	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS, at most one per 256 points)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&opt.Newton, "newton", true, "also run the interior-point solver (method newton) at each K")
