@@ -13,7 +13,7 @@ type BenchOptions struct {
 	Lambda   float64   // fairness weight of loss (11); 0 means 1.3
 	Tol      float64   // relative-decrease stop rule; 0 means 1e-5
 	MaxIters int       // iteration cap per run; default 1000
-	Steps    []float64 // PGD step sizes in units of N·K/max(K, λ)² (N/K where λ ≤ K); default DefaultBenchSteps
+	Steps    []float64 // PGD step sizes in units of N/(K·max(1, λ/1.3)); default DefaultBenchSteps
 	Newton   bool      // also run Newton (the interior-point solver) at each K
 	Seed     uint64    // seed of the Gaussian logits of σ
 	Scale    float64   // standard deviation of the logits; 0 means 1 (0.05: near-uniform σ, as at initialisation)
@@ -26,9 +26,9 @@ type BenchOptions struct {
 // standard Gaussian logits, N = 10,000, λ = 1.3, tol 1e-5) the largest, s = 30, converges at
 // K = 10, 100 and 1000 (213 iterations at K = 1000), while s = 100 makes the loss rise at
 // K = 1000 and s = 1000 at K = 100. The fairness term's curvature λK/N (at ȳ = u) limits a
-// stable step to η < 2N/(λK), so the unit is N·K/max(K, λ)²: N/K wherever λ ≤ K (Table 1), and
-// N/(λK)·(K²/λ) = N/500 at the training λ = 100 with K = 10, where η = s·N/K diverges after one
-// iteration.
+// stable step to η < 2N/(λK), so above λ = 1.3 the unit shrinks like 1/λ: N/(K·max(1, λ/1.3)),
+// which keeps s < 1.5 under that bound at every K and λ (η = s·N/K diverges after one iteration
+// at the training λ = 100).
 var DefaultBenchSteps = []float64{0.3, 3, 30}
 
 // BenchRow is one method's run at one K.
@@ -48,10 +48,9 @@ type BenchRow struct {
 	KKT        float64 // KKT11 of the final y (+Inf when σ_i·y_i or ȳ_k is 0)
 }
 
-// stepUnit returns N·K/max(K, λ)², the unit of the PGD step sizes: N/K where λ ≤ K.
+// stepUnit returns N/(K·max(1, λ/1.3)), the unit of the PGD step sizes: N/K at Table 1's λ = 1.3.
 func stepUnit(n, k int, lambda float64) float64 {
-	m := math.Max(float64(k), lambda)
-	return float64(n) * float64(k) / (m * m)
+	return float64(n) / (float64(k) * math.Max(1, lambda/1.3))
 }
 
 // BenchSpeedup compares, at one K, the time EM needs to reach the best PGD run's final loss

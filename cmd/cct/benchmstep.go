@@ -25,7 +25,7 @@ func newBenchMStepCmd() *cobra.Command {
 		Long: `bench-mstep runs the Table-1 protocol: for each K, σ is the softmax of standard Gaussian logits
 (N×K, from --seed), every method starts at y = σ and minimises loss (11) with fairness weight
 --lambda (logits scaled by --logit-scale) until the relative decrease of the loss falls below --tol (or --max-iters). PGD runs
-once per step size η = s·N·K/max(K, λ)² for each s in --steps (N/K where λ ≤ K; the
+once per step size η = s·N/(K·max(1, λ/1.3)) for each s in --steps (N/K at λ ≤ 1.3; the
 fairness term's curvature λK/N limits the step at larger λ) and shows as PGD(η); a run whose loss ends above its start or non-finite shows as
 diverged and is not a target. With --newton (default) the interior-point solver (pseudolabel
 method newton) runs too, to KKT residual 1e-9. Every row has the KKT residual of its final y,
@@ -51,7 +51,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 			opt.Seed = uint64(seed)
 			w := cmd.OutOrStdout()
 			if !asJSON {
-				fmt.Fprintf(w, "N=%d lambda=%g tol=%g max-iters=%d threads=%d seed=%d steps s=%s (PGD(η), η = s·N·K/max(K,λ)²)\n",
+				fmt.Fprintf(w, "N=%d lambda=%g tol=%g max-iters=%d threads=%d seed=%d steps s=%s (PGD(η), η = s·N/(K·max(1,λ/1.3)))\n",
 					opt.N, opt.Lambda, opt.Tol, opt.MaxIters, opt.Threads, seed, joinFloats(opt.Steps))
 				fmt.Fprintf(w, "%6s  %-12s %7s %10s %10s %12s %14s %10s  %s\n", "K", "method", "iters", "seconds", "ms/iter", "cpu-seconds", "final loss", "KKT", "converged")
 			}
