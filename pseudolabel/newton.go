@@ -60,9 +60,11 @@ type NewtonResult struct {
 // O(NK²) at most. Steps take 0.995 of the largest step keeping y, d, a, c > 0.
 //
 // The run stops when KKT11 of y (rows renormalised) is ≤ Tol or after MaxIters iterations.
-// Finally the exact dual is polished from the last c (see DualNewton), and whichever y has the
-// lower KKT11 is returned; the polished y has at most two non-zero entries per row. Losses[t] is
-// loss (11) of the renormalised y after iteration t. With λ = 0 the minimiser is y_i = the vertex
+// It also stops when 12 iterations in a row fail to halve the best KKT11 (rounding: near the
+// solution q_ik grows like 1/μ on the support). If it ends above Tol, five iterations of the
+// exact dual (see DualNewton) from the last c try to polish y, and the y with the lower KKT11 is
+// returned (a polished y has at most two non-zero entries per row). Losses[t] is loss (11) of
+// the renormalised y after iteration t, and a last entry for the returned y when it differs. With λ = 0 the minimiser is y_i = the vertex
 // of the largest σ_ik (no iteration). The rounding of the result may depend on Threads.
 func Newton(sigma []float64, n, k int, opt NewtonOptions) (NewtonResult, error) {
 	start := time.Now()
