@@ -13,8 +13,10 @@ type BenchOptions struct {
 	Lambda   float64   // fairness weight of loss (11); 0 means 1.3
 	Tol      float64   // relative-decrease stop rule; 0 means 1e-5
 	MaxIters int       // iteration cap per run; default 1000
-	Steps    []float64 // PGD step sizes in units of N/K (η = s·N/K); default DefaultBenchSteps
+	Steps    []float64 // PGD step sizes in units of N/(K·max(1, λ/1.3)); default DefaultBenchSteps
+	Newton   bool      // also run Newton (the interior-point solver) at each K
 	Seed     uint64    // seed of the Gaussian logits of σ
+	Scale    float64   // standard deviation of the logits; 0 means 1 (0.05: near-uniform σ, as at initialisation)
 	Threads  int       // goroutines; 0: GOMAXPROCS, at most one per 256 points
 }
 
@@ -23,13 +25,16 @@ type BenchOptions struct {
 // η = s·N/K moves y by a similar amount at every K. On the default problems (σ = softmax of
 // standard Gaussian logits, N = 10,000, λ = 1.3, tol 1e-5) the largest, s = 30, converges at
 // K = 10, 100 and 1000 (213 iterations at K = 1000), while s = 100 makes the loss rise at
-// K = 1000 and s = 1000 at K = 100.
+// K = 1000 and s = 1000 at K = 100. The fairness term's curvature λK/N (at ȳ = u) limits a
+// stable step to η < 2N/(λK), so above λ = 1.3 the unit shrinks like 1/λ: N/(K·max(1, λ/1.3)),
+// which keeps s < 1.5 under that bound at every K and λ (η = s·N/K diverges after one iteration
+// at the training λ = 100).
 var DefaultBenchSteps = []float64{0.3, 3, 30}
 
 // BenchRow is one method's run at one K.
 type BenchRow struct {
 	K          int
-	Method     string  // "EM" or "PGD"
+	Method     string  // "EM", "PGD" or "Newton"
 	Step       float64 // PGD step size η (0 for EM)
 	RelStep    float64 // η in units of N/K
 	Iters      int
@@ -38,7 +43,14 @@ type BenchRow struct {
 	PerIter    float64 // Seconds / Iters
 	Loss0      float64
 	FinalLoss  float64
-	Converged  bool // the stop rule ended the run before the cap, without a loss increase
+	Converged  bool    // the stop rule ended the run before the cap, without a loss increase
+	Diverged   bool    // the loss rose above its start or became non-finite
+	KKT        float64 // KKT11 of the final y (+Inf when σ_i·y_i or ȳ_k is 0)
+}
+
+// stepUnit returns N/(K·max(1, λ/1.3)), the unit of the PGD step sizes: N/K at Table 1's λ = 1.3.
+func stepUnit(n, k int, lambda float64) float64 {
+	return float64(n) / (float64(k) * math.Max(1, lambda/1.3))
 }
 
 // BenchSpeedup compares, at one K, the time EM needs to reach the best PGD run's final loss
@@ -80,6 +92,9 @@ func (o *BenchOptions) fill() error {
 	if o.MaxIters == 0 {
 		o.MaxIters = 1000
 	}
+	if o.Scale == 0 {
+		o.Scale = 1
+	}
 	if len(o.Steps) == 0 {
 		o.Steps = append([]float64(nil), DefaultBenchSteps...)
 	}
@@ -98,6 +113,9 @@ func (o *BenchOptions) fill() error {
 		if !(s > 0) || math.IsInf(s, 1) {
 			return fmt.Errorf("step %v, want a finite value > 0", s)
 		}
+	}
+	if !(o.Scale > 0) || math.IsInf(o.Scale, 1) {
+		return fmt.Errorf("scale = %v, want a finite value > 0", o.Scale)
 	}
 	if err := checkScalar("lambda", o.Lambda); err != nil {
 		return err
@@ -121,10 +139,15 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 	}
 	rep := BenchReport{Options: opt}
 	for _, k := range opt.Ks {
-		sigma := RandomSigma(opt.N, k, opt.Seed+uint64(k))
+		sigma := RandomSigmaScaled(opt.N, k, opt.Seed+uint64(k), opt.Scale)
 		row := func(method string, rel float64, res Result, wall, cpu time.Duration) BenchRow {
-			r := BenchRow{K: k, Method: method, Step: rel * float64(opt.N) / float64(k), RelStep: rel, Iters: res.Iters, Seconds: wall.Seconds(),
-				CPUSeconds: cpu.Seconds(), Loss0: res.Loss0, FinalLoss: res.FinalLoss(), Converged: res.Converged}
+			r := BenchRow{K: k, Method: method, Step: rel * stepUnit(opt.N, k, opt.Lambda), RelStep: rel, Iters: res.Iters, Seconds: wall.Seconds(),
+				CPUSeconds: cpu.Seconds(), Loss0: res.Loss0, FinalLoss: res.FinalLoss(), Converged: res.Converged,
+				KKT: KKT11(sigma, res.Y, opt.N, k, opt.Lambda)}
+			r.Diverged = !(r.FinalLoss <= r.Loss0) || math.IsInf(r.FinalLoss, 0)
+			if method == "EM" || method == "Newton" {
+				r.Step = 0
+			}
 			if res.Iters > 0 {
 				r.PerIter = r.Seconds / float64(res.Iters)
 			}
@@ -137,13 +160,13 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 		best := BenchRow{FinalLoss: math.Inf(1)}
 		for _, rel := range opt.Steps {
 			c0, t0 := ProcessCPUTime(), time.Now()
-			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: rel * float64(opt.N) / float64(k),
+			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: rel * stepUnit(opt.N, k, opt.Lambda),
 				Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
 			if err != nil {
 				return BenchReport{}, err
 			}
 			r := row("PGD", rel, res, time.Since(t0), ProcessCPUTime()-c0)
-			if r.FinalLoss < best.FinalLoss {
+			if !r.Diverged && r.FinalLoss < best.FinalLoss {
 				best = r
 			}
 		}
@@ -153,9 +176,23 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 			return BenchReport{}, err
 		}
 		emRow := row("EM", 0, em, time.Since(t0), ProcessCPUTime()-c0)
+		if opt.Newton {
+			c0, t0 := ProcessCPUTime(), time.Now()
+			nr, err := Newton(sigma, opt.N, k, NewtonOptions{Lambda: opt.Lambda, Threads: opt.Threads})
+			if err != nil {
+				return BenchReport{}, err
+			}
+			row("Newton", 0, nr.Result, time.Since(t0), ProcessCPUTime()-c0)
+		}
 		sp := BenchSpeedup{K: k, Target: best.FinalLoss, BestStep: best.Step, BestRelStep: best.RelStep, PGDSeconds: best.Seconds,
 			EMFinalLoss: emRow.FinalLoss, Speedup: math.NaN()}
 		sp.RelGapAtFinish = (emRow.FinalLoss - best.FinalLoss) / math.Abs(best.FinalLoss)
+		if math.IsInf(best.FinalLoss, 1) {
+			// Every PGD run diverged: no target.
+			sp.RelGapAtFinish = math.NaN()
+			rep.Speedups = append(rep.Speedups, sp)
+			continue
+		}
 		it, at := firstBelow(em, best.FinalLoss)
 		if it == 0 {
 			// EM stopped (its own rule) above the target: run on without the rule.

@@ -10,13 +10,14 @@ const (
 	MethodEM       = "em"
 	MethodPGD      = "pgd"
 	MethodSinkhorn = "sinkhorn"
+	MethodNewton   = "newton"
 )
 
 // LabelOptions configures Label.
 type LabelOptions struct {
-	Method   string  // MethodEM, MethodPGD or MethodSinkhorn
+	Method   string  // MethodEM, MethodNewton, MethodPGD or MethodSinkhorn
 	Lambda   float64 // fairness weight λ of loss (11) (EM, PGD)
-	Tol      float64 // relative-decrease stop rule (EM, PGD)
+	Tol      float64 // relative-decrease stop rule (EM, PGD); KKT residual level (Newton, 0: DefaultNewtonTol)
 	MaxIters int     // iteration cap (all methods); 0 means the method's default
 	Step     float64 // PGD step size
 	Power    float64 // Sinkhorn exponent; 0 means 25
@@ -29,18 +30,21 @@ type LabelSummary struct {
 	Iters       int
 	Converged   bool
 	Loss0, Loss float64 // loss (11) before and after (NaN for Sinkhorn)
+	KKT         float64 // KKT11 of the result (EM, Newton, PGD)
 }
 
 // String formats the summary as one line.
 func (s LabelSummary) String() string {
 	conv := "converged"
-	if !s.Converged {
+	if !s.Converged && s.Method == MethodNewton {
+		conv = "stopped above the KKT tolerance"
+	} else if !s.Converged {
 		conv = "stopped at the iteration cap"
 	}
 	if s.Method == MethodSinkhorn {
 		return fmt.Sprintf("%s: %d iterations, %s", s.Method, s.Iters, conv)
 	}
-	return fmt.Sprintf("%s: %d iterations, %s, loss (11) %.6g -> %.6g", s.Method, s.Iters, conv, s.Loss0, s.Loss)
+	return fmt.Sprintf("%s: %d iterations, %s, loss (11) %.10g -> %.10g, KKT residual %.3g", s.Method, s.Iters, conv, s.Loss0, s.Loss, s.KKT)
 }
 
 // Label computes pseudo-labels for the N×K probabilities sigma with the chosen method: soft
@@ -54,6 +58,15 @@ func Label(sigma []float64, n, k int, opt LabelOptions) ([]float64, LabelSummary
 			return nil, sum, err
 		}
 		sum.Iters, sum.Converged, sum.Loss0, sum.Loss = res.Iters, res.Converged, res.Loss0, res.FinalLoss()
+		sum.KKT = KKT11(sigma, res.Y, n, k, opt.Lambda)
+		return res.Y, sum, nil
+	case MethodNewton:
+		res, err := Newton(sigma, n, k, NewtonOptions{Lambda: opt.Lambda, Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
+		if err != nil {
+			return nil, sum, err
+		}
+		sum.Iters, sum.Converged, sum.Loss0, sum.Loss = res.Iters, res.Converged, res.Loss0, res.FinalLoss()
+		sum.KKT = res.KKT
 		return res.Y, sum, nil
 	case MethodPGD:
 		res, err := PGD(sigma, n, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: opt.Step, Tol: opt.Tol,
@@ -62,6 +75,7 @@ func Label(sigma []float64, n, k int, opt LabelOptions) ([]float64, LabelSummary
 			return nil, sum, err
 		}
 		sum.Iters, sum.Converged, sum.Loss0, sum.Loss = res.Iters, res.Converged, res.Loss0, res.FinalLoss()
+		sum.KKT = KKT11(sigma, res.Y, n, k, opt.Lambda)
 		return res.Y, sum, nil
 	case MethodSinkhorn:
 		res, err := Sinkhorn(sigma, n, k, SinkhornOptions{Power: opt.Power, MaxIters: opt.MaxIters})
@@ -75,7 +89,7 @@ func Label(sigma []float64, n, k int, opt LabelOptions) ([]float64, LabelSummary
 		sum.Iters, sum.Converged, sum.Loss0, sum.Loss = res.Iters, res.Converged, math.NaN(), math.NaN()
 		return y, sum, nil
 	}
-	return nil, sum, fmt.Errorf("method %q, want em, pgd or sinkhorn", opt.Method)
+	return nil, sum, fmt.Errorf("method %q, want em, newton, pgd or sinkhorn", opt.Method)
 }
 
 // Softmax returns the row-wise softmax σ_ik = exp(z_ik − max_j z_ij)/Σ_l exp(z_il − max_j z_ij)

@@ -82,6 +82,7 @@ type AugmentConfig struct {
 type PseudolabelConfig struct {
 	Scope    string  `yaml:"scope" doc:"batch: EM/PGD/MIADM on each mini-batch (N = B, ȳ over the batch); epoch: a dataset-level y refreshed once per epoch"`
 	Sigma    string  `yaml:"sigma" doc:"network mode giving σ for a batch's y-step: train (batch statistics; the batch-norm running averages also take this batch) or eval (running averages, poor early in training)"`
+	Method   string  `yaml:"method" doc:"solver of loss (11) for loss cce: em (the paper's EM, stops on tol and max_iters) or newton (interior-point method on the K dual variables, stops at KKT residual 1e-9 within max_iters iterations)"`
 	Tol      float64 `yaml:"tol" doc:"stop when the relative decrease of the loss is below tol"`
 	MaxIters int     `yaml:"max_iters" doc:"maximum EM (or PGD) iterations per y-step"`
 	PGDStep  float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
@@ -149,7 +150,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
-		Pseudolabel: PseudolabelConfig{Scope: "batch", Sigma: "train", Tol: 1e-7, MaxIters: 3000, PGDStep: 1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Method: "em", Scope: "batch", Sigma: "train", Tol: 1e-7, MaxIters: 3000, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4, SAT: "vat", Xi: 10, EpsScale: 0.25, EpsNeighbor: 10},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
@@ -389,6 +390,7 @@ func (c *Config) Validate() error {
 		oneOf("augment.bn_stats", c.Augment.BNStats, "all", "clean"),
 		oneOf("pseudolabel.scope", c.Pseudolabel.Scope, "batch", "epoch"),
 		oneOf("pseudolabel.sigma", c.Pseudolabel.Sigma, "train", "eval"),
+		oneOf("pseudolabel.method", c.Pseudolabel.Method, "em", "newton"),
 	} {
 		if e != nil {
 			return e

@@ -32,6 +32,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"bad range", "batch: 0\n", nil, "key batch"},
 		{"negative lambda", "lambda: -1\n", nil, "key lambda"},
 		{"scope", "pseudolabel:\n  scope: dataset\n", nil, "key pseudolabel.scope"},
+		{"method", "pseudolabel:\n  method: sinkhorn\n", nil, "key pseudolabel.method"},
 		{"noise range", "labels:\n  noise: 1.5\n", nil, "key labels.noise"},
 		{"set unknown", "", []string{"optim.nope=1"}, "unknown key optim.nope"},
 		{"set bad value", "", []string{"epochs=many"}, "key epochs"},

@@ -109,7 +109,7 @@ func meanHistory(runs []runResult, labelled bool) []eval.Epoch {
 		for _, r := range runs {
 			m := r.history[e]
 			for k, v := range map[string]float64{"loss": m.Loss, "accuracy": m.Accuracy, "acc": m.ACC, "nmi": m.NMI, "ari": m.ARI,
-				"clusters": float64(m.Clusters), "y_iters": m.YIters, "images_per_sec": m.ImagesPerSec} {
+				"clusters": float64(m.Clusters), "y_iters": m.YIters, "y_seconds": m.YSeconds, "images_per_sec": m.ImagesPerSec} {
 				vals[k] += v / float64(len(runs))
 			}
 		}

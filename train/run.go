@@ -24,11 +24,12 @@ type EpochMetrics struct {
 	ACC          float64 `json:"acc"`
 	NMI          float64 `json:"nmi"`
 	ARI          float64 `json:"ari"`
-	Scored       int     `json:"scored"`            // evaluation examples with a known label
-	Clusters     int     `json:"clusters"`          // distinct clusters predicted on the evaluation split
-	YIters       float64 `json:"y_iters,omitempty"` // mean iterations of the y-step solver per call
-	ImagesPerSec float64 `json:"images_per_sec"`    // training images per second (y-step included)
-	Seconds      float64 `json:"seconds"`           // wall time of the epoch, evaluation included
+	Scored       int     `json:"scored"`              // evaluation examples with a known label
+	Clusters     int     `json:"clusters"`            // distinct clusters predicted on the evaluation split
+	YIters       float64 `json:"y_iters,omitempty"`   // mean iterations of the y-step solver per call
+	YSeconds     float64 `json:"y_seconds,omitempty"` // wall time of the epoch's y-steps (solver only)
+	ImagesPerSec float64 `json:"images_per_sec"`      // training images per second (y-step included)
+	Seconds      float64 `json:"seconds"`             // wall time of the epoch, evaluation included
 }
 
 // shared is what every run of a job uses: the backend and the datasets.
@@ -63,6 +64,7 @@ type runner struct {
 	schedule  []int     // SeLa refresh steps
 	yIters    int
 	yCalls    int
+	yTime     time.Duration
 	evalProbs []float32 // σ on the evaluation split after the last epoch
 }
 
@@ -123,7 +125,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 	}
 	for epoch := r.st.Epoch; epoch < cfg.Epochs; epoch++ {
 		t0 := time.Now()
-		r.yIters, r.yCalls = 0, 0
+		r.yIters, r.yCalls, r.yTime = 0, 0, 0
 		prog := newProgress(r.env.Out, r.env.Quiet, fmt.Sprintf("%sepoch %d/%d", r.env.label, epoch+1, cfg.Epochs), nb)
 		order := augment.EpochOrder(r.train.N, feedSeed(r.seed), epoch)
 		err := r.trainIn.forEachBatch(order, bs, true, r.net.augView, r.seed, epoch, func(idx []int, x, xAug []float32) error {
@@ -153,6 +155,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		m.Epoch, m.Step, m.Loss, m.ImagesPerSec = epoch+1, r.st.Step, meanLoss, ips
 		if r.yCalls > 0 {
 			m.YIters = float64(r.yIters) / float64(r.yCalls)
+			m.YSeconds = r.yTime.Seconds()
 		}
 		m.Seconds = time.Since(t0).Seconds()
 		r.st.History = append(r.st.History, m)
@@ -295,8 +298,17 @@ func (r *runner) solveY(sigma []float64, n int) ([]float64, error) {
 	cfg, k := r.cfg, r.k
 	var res pseudolabel.Result
 	var err error
+	t0 := time.Now()
+	defer func() { r.yTime += time.Since(t0) }()
 	switch cfg.Loss {
 	case "cce":
+		if cfg.Pseudolabel.Method == "newton" {
+			var nr pseudolabel.NewtonResult
+			nr, err = pseudolabel.Newton(sigma, n, k, pseudolabel.NewtonOptions{
+				Lambda: cfg.Lambda, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
+			res = nr.Result
+			break
+		}
 		res, err = pseudolabel.EM(sigma, n, k, pseudolabel.EMOptions{
 			Lambda: cfg.Lambda, Tol: cfg.Pseudolabel.Tol, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
 	case "cce-pgd":
