@@ -21,6 +21,8 @@ the repository root with Debian's python3-torch:
   python3 scripts/torch_fixtures.py [--out models/torchckpt/testdata]
 """
 import argparse
+import collections
+import json
 import os
 
 import numpy as np
@@ -216,7 +218,34 @@ def main():
     with torch.no_grad():
         save_ref("torchvision_w4", x.float(), {"features": m.features(x), "logits": m(x)})
 
-    # 4. Bad inputs: a whole pickled module (globals outside the allow-list) and a state dict of
+    # 4. The reader's dtypes, views and containers: small tensors whose exact values go to a JSON
+    #    file, saved in both layouts. "view" shares the storage of "base" with an offset and
+    #    transposed strides.
+    base = torch.arange(24, dtype=torch.float32).reshape(4, 6) / 8
+    obj = collections.OrderedDict([
+        ("base", base),
+        ("view", base[1:, ::2].t()),
+        ("half", torch.tensor([[0.5, -1.25], [3.0, 65504.0]], dtype=torch.float16)),
+        ("double", torch.tensor([1 / 3, -2.5e-300, 7.0], dtype=torch.float64)),
+        ("bf16", torch.tensor([1.5, -0.0078125], dtype=torch.bfloat16)),
+        ("long", torch.tensor([-3, 2 ** 40], dtype=torch.int64)),
+        ("flags", torch.tensor([True, False, True])),
+        ("scalar", torch.tensor(2.75)),
+        ("param", nn.Parameter(torch.tensor([1.0, 2.0]))),
+        ("nested", {"list": [torch.tensor([4.0]), 5, "text"], "epoch": 12}),
+    ])
+    expect = {}
+    for k, v in [("base", obj["base"]), ("view", obj["view"]), ("half", obj["half"]), ("double", obj["double"]),
+                 ("bf16", obj["bf16"]), ("long", obj["long"]), ("flags", obj["flags"]),
+                 ("scalar", obj["scalar"]), ("param", obj["param"]), ("nested.list.0", obj["nested"]["list"][0])]:
+        expect[k] = {"dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape),
+                     "values": [float(e) for e in v.detach().double().flatten().tolist()]}
+    with open(os.path.join(args.out, "tensors.json"), "w") as f:
+        json.dump(expect, f, indent=1)
+    torch.save(obj, os.path.join(args.out, "tensors_zip.pt"))
+    torch.save(obj, os.path.join(args.out, "tensors_legacy.pt"), _use_new_zipfile_serialization=False)
+
+    # 5. Bad inputs: a whole pickled module (globals outside the allow-list) and a state dict of
     #    another architecture.
     gen = torch.Generator().manual_seed(4)
     torch.save(nn.Linear(2, 2), os.path.join(args.out, "module_linear.pt"))

@@ -20,17 +20,17 @@ var storageClasses = map[string]DType{
 // that rebuild tensors, the plain containers, and the inert pieces of a pickled numpy scalar. None of
 // them runs code here: each is a Go function that builds a value.
 var allowed = map[string]func() any{
-	"collections.OrderedDict":               func() any { return &types.OrderedDictClass{} },
-	"builtins.dict":                         func() any { return &types.Dict{} },
-	"builtins.list":                         func() any { return &types.List{} },
-	"torch._utils._rebuild_tensor":          func() any { return rebuildTensor{v2: false} },
-	"torch._utils._rebuild_tensor_v2":       func() any { return rebuildTensor{v2: true} },
-	"torch._utils._rebuild_parameter":       func() any { return rebuildParameter{} },
+	"collections.OrderedDict":                    func() any { return &types.OrderedDictClass{} },
+	"builtins.dict":                              func() any { return &types.Dict{} },
+	"builtins.list":                              func() any { return &types.List{} },
+	"torch._utils._rebuild_tensor":               func() any { return rebuildTensor{v2: false} },
+	"torch._utils._rebuild_tensor_v2":            func() any { return rebuildTensor{v2: true} },
+	"torch._utils._rebuild_parameter":            func() any { return rebuildParameter{} },
 	"torch._utils._rebuild_parameter_with_state": func() any { return rebuildParameter{} },
-	"_codecs.encode":                        func() any { return codecsEncode{} },
-	"numpy.dtype":                           func() any { return numpyDtypeClass{} },
-	"numpy.core.multiarray.scalar":          func() any { return numpyScalar{} },
-	"numpy._core.multiarray.scalar":         func() any { return numpyScalar{} },
+	"_codecs.encode":                             func() any { return codecsEncode{} },
+	"numpy.dtype":                                func() any { return numpyDtypeClass{} },
+	"numpy.core.multiarray.scalar":               func() any { return numpyScalar{} },
+	"numpy._core.multiarray.scalar":              func() any { return numpyScalar{} },
 }
 
 // allowedGlobal returns nil if module.name may appear in a checkpoint, else a one-line error.
@@ -126,6 +126,9 @@ func (r rebuildTensor) Call(args ...any) (any, error) {
 			return nil, fmt.Errorf("tensor rebuild: size %v too large", size)
 		}
 		n *= d
+	}
+	if n > st.numel {
+		return nil, fmt.Errorf("tensor of shape %v has more elements than its storage of %d (expanded views are not supported)", size, st.numel)
 	}
 	if n > 0 && last >= st.numel {
 		return nil, fmt.Errorf("tensor of shape %v (offset %d, stride %v) runs past its storage of %d elements", size, offset, stride, st.numel)

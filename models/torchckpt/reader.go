@@ -80,6 +80,10 @@ func Parse(data []byte) (c *Checkpoint, err error) {
 		if r := recover(); r != nil {
 			c, err = nil, fmt.Errorf("malformed checkpoint: %v", oneLine(fmt.Sprint(r)))
 		}
+		if err != nil {
+			// Values quoted from the file may hold line breaks: keep the message on one line.
+			err = errors.New(strings.Join(strings.Fields(err.Error()), " "))
+		}
 	}()
 	switch {
 	case bytes.HasPrefix(data, []byte("PK")):
