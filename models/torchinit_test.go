@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cct-dev/cct/backend/cpu"
 	"github.com/cct-dev/cct/data/npy"
 	"github.com/cct-dev/cct/models/torchckpt"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -79,7 +80,7 @@ func TestTorchFeaturesMatchPyTorch(t *testing.T) {
 			x, xs := readNpy(t, tc.name+"_input.npy")
 			xs = []int{xs[0], tc.h, tc.w, 3}
 			want, ws := readNpy(t, tc.name+"_features.npy")
-			exec, err := context.NewExec(backend(t), ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
+			exec, err := context.NewExec(cpuBackend(t), ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
 				ctx.SetTraining(x.Graph(), false)
 				return resnet18Backbone(ctx.Checked(false).In(BackboneScope), x, tc.stem, 4)
 			})
@@ -203,4 +204,12 @@ func TestOIHWToHWIO(t *testing.T) {
 			}
 		}
 	}
+}
+
+func cpuBackend(t *testing.T) *cpu.Backend {
+	b, err := cpu.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

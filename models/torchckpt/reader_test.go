@@ -163,7 +163,8 @@ func TestBadInput(t *testing.T) {
 			return buf.Bytes()
 		}(), "without data.pkl"},
 		{"storage missing", zipWith("\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x04\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR."), "data/0 missing"},
-		{"tensor past storage", zipWith("\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x09\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.", "data/0", "0123456789abcdef"), "runs past its storage"},
+		{"tensor past storage", zipWith("\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x01K\x04\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.", "data/0", "0123456789abcdef"), "runs past its storage"},
+		{"expanded view", zipWith("\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x09\x85K\x00\x85\x89ccollections\nOrderedDict\n)RtR.", "data/0", "0123456789abcdef"), "more elements than its storage"},
 		{"short storage", zipWith("\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x04\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.", "data/0", "0123"), "holds 4 bytes, want 16"},
 	}
 	for _, tc := range cases {
