@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cct-dev/cct/models/torchckpt"
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -352,4 +353,35 @@ func shapeStr(s []int) string {
 		parts[i] = fmt.Sprint(d)
 	}
 	return strings.Join(parts, "×")
+}
+
+// ResNet18Backbone returns the graph of a ResNet-18 backbone (variant, first-stage width w): it maps
+// images [B, H, W, C] to the pooled features [B, 8w], with its variables in ctx's BackboneScope (as
+// LoadTorchResNet18 sets them). Batch norm follows ctx's training mode.
+func ResNet18Backbone(variant string, w int) (func(ctx *context.Context, x *graph.Node) *graph.Node, error) {
+	stem, err := stemOf(variant)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx *context.Context, x *graph.Node) *graph.Node {
+		return resnet18Backbone(ctx.Checked(false).In(BackboneScope), x, stem, w)
+	}, nil
+}
+
+// TorchWidth returns the first-stage width and input channels of the ResNet-18 in ck: the shape of
+// conv1.weight under prefix (guessed when guess is set).
+func TorchWidth(ck *torchckpt.Checkpoint, prefix string, guess bool) (w, in int, err error) {
+	sd, _, err := ck.StateDict()
+	if err != nil {
+		return 0, 0, err
+	}
+	if guess {
+		prefix = GuessPrefix(sd)
+	}
+	for _, n := range sd {
+		if n.Key == prefix+"conv1.weight" && len(n.Tensor.Shape) == 4 {
+			return n.Tensor.Shape[0], n.Tensor.Shape[1], nil
+		}
+	}
+	return 0, 0, fmt.Errorf("no key %sconv1.weight: not a ResNet-18 state dict (see cct weights inspect)", prefix)
 }

@@ -177,7 +177,7 @@ def main():
                Contrastive(ResNet18("cifar", 64), 128).state_dict())
 
     def save_ref(name, x, outs):
-        np.save(os.path.join(args.out, name + "_input.npy"), nhwc(x))
+        np.save(os.path.join(args.out, name + "_input.npy"), nhwc(x).reshape(x.shape[0], -1))  # N × (H·W·C), NHWC order
         for suffix, y in outs.items():
             np.save(os.path.join(args.out, "%s_%s.npy" % (name, suffix)), y.detach().numpy().astype(np.float32))
 
@@ -192,6 +192,17 @@ def main():
                _use_new_zipfile_serialization=False)
     with torch.no_grad():
         save_ref("scan_simclr_cifar_w4", x, {"features": m.backbone.features(x)})
+    # The same model on 8-bit images, fed as pixel/255 ("none") and with SCAN's CIFAR-10
+    # normalisation ((pixel/255 − mean)/std), for the feature extractor of a dataset.
+    img = torch.randint(0, 256, (5, 32, 32, 3), generator=gen, dtype=torch.uint8)
+    np.save(os.path.join(args.out, "images_u8.npy"), img.numpy().reshape(5, -1))
+    xi = img.permute(0, 3, 1, 2).double() / 255
+    mean = torch.tensor([0.4914, 0.4822, 0.4465], dtype=torch.float64).view(1, 3, 1, 1)
+    std = torch.tensor([0.2023, 0.1994, 0.2010], dtype=torch.float64).view(1, 3, 1, 1)
+    with torch.no_grad():
+        for name, xin in [("none", xi), ("cifar10", (xi - mean) / std)]:
+            y = m.backbone.features(xin.float())
+            np.save(os.path.join(args.out, "scan_simclr_cifar_w4_images_%s.npy" % name), y.numpy().astype(np.float32))
 
     # 2. SCAN clustering stage, STL stem: zip format, float16 weights, wrapped as
     #    {"model": state_dict, "head": numpy integer}. The reference runs the float16 weights in
