@@ -98,7 +98,8 @@ func lookup(name string, cfg Config) (architecture, error) {
 	return arch, nil
 }
 
-// Build returns the graph builder of the named model ("vgg4", "resnet18" or "linear") for cfg.
+// Build returns the graph builder of the named model ("vgg4", "resnet18", "resnet18-torchvision" or
+// "linear") for cfg.
 // The returned function panics (GoMLX style) if called with an input whose shape does not match cfg.
 func Build(name string, cfg Config) (ModelFn, error) {
 	arch, err := lookup(name, cfg)

@@ -234,11 +234,11 @@ func MatchResNet18(ck *torchckpt.Checkpoint, variant string, w, inChannels int, 
 				parts = append(parts, s)
 			}
 		}
-		p := prefix
-		if p == "" {
-			p = "no prefix"
+		p := fmt.Sprintf("key prefix %q", prefix)
+		if prefix == "" {
+			p = "no key prefix"
 		}
-		return nil, nil, fmt.Errorf("does not fit %s (width %d, %d input channels, key prefix %q): %s; check model.name and model.init_prefix",
+		return nil, nil, fmt.Errorf("does not fit %s (width %d, %d input channels, %s): %s; check model.name and model.init_prefix",
 			variant, w, inChannels, p, strings.Join(parts, "; "))
 	}
 	return out, rep, nil
