@@ -100,18 +100,17 @@ type TorchInit struct {
 	// torchvision classifier fc, batch-norm counters
 }
 
-// Summary is a one-line account of the load, e.g. "loaded 100 tensors of backbone.* into
-// resnet18-cifar; ignored contrastive_head.* (4 tensors)".
+// Summary is a one-line account of the load, e.g. "loaded 100 tensors (keys backbone.*) into
+// resnet18-cifar; ignored batch-norm counters num_batches_tracked (20), contrastive_head.* (4)".
 func (r *TorchInit) Summary() string {
-	prefix := r.Prefix
-	if prefix == "" {
-		prefix = "(no prefix)"
+	keys := "keys " + r.Prefix + "*"
+	if r.Prefix == "" {
+		keys = "keys without prefix"
 	}
-	where := ""
 	if r.Where != "" {
-		where = fmt.Sprintf(" under %q", r.Where)
+		keys += fmt.Sprintf(" under %q", r.Where)
 	}
-	s := fmt.Sprintf("loaded %d tensors of %s*%s into %s", r.Loaded, prefix, where, r.Variant)
+	s := fmt.Sprintf("loaded %d tensors (%s) into %s", r.Loaded, keys, r.Variant)
 	groups := map[string]int{}
 	var order []string
 	for _, k := range r.Ignored {
