@@ -100,6 +100,36 @@ func TestTorchFeaturesMatchPyTorch(t *testing.T) {
 			} else {
 				t.Logf("relative difference to PyTorch %.2g", d)
 			}
+			if tc.variant != ResNet18Torchvision {
+				return
+			}
+			// torchvision's logits: fc applied to cct's features, z = f·Wᵀ + b.
+			ck, _ := torchckpt.Open(fixtures + tc.file)
+			sd, _, _ := ck.StateDict()
+			var fw, fb []float32
+			for _, n := range sd {
+				switch n.Key {
+				case "fc.weight":
+					fw, _ = n.Tensor.Float32()
+				case "fc.bias":
+					fb, _ = n.Tensor.Float32()
+				}
+			}
+			wantZ, _ := readNpy(t, tc.name+"_logits.npy")
+			D, K := ws[1], len(fb)
+			z := make([]float32, ws[0]*K)
+			for i := range ws[0] {
+				for k := range K {
+					s := float64(fb[k])
+					for j := range D {
+						s += float64(got[i*D+j]) * float64(fw[k*D+j])
+					}
+					z[i*K+k] = float32(s)
+				}
+			}
+			if d := maxRelDiff(z, wantZ); d > 1e-4 {
+				t.Errorf("logits differ from PyTorch's by a relative %.2g (> 1e-4)", d)
+			}
 		})
 	}
 }
