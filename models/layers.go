@@ -108,3 +108,55 @@ func globalAvgPool(x *graph.Node) *graph.Node { return graph.ReduceMean(x, 1, 2)
 func flatten(x *graph.Node) *graph.Node {
 	return graph.Reshape(x, x.Shape().Dimensions[0], -1)
 }
+
+// maxPool3s2 is PyTorch's max-pool(3, stride 2, pad 1) on [B, H, W, C] with x ≥ 0 (a ReLU output, so
+// that zero padding equals PyTorch's −∞ padding). Output i of an axis of length n (n_out = ⌈n/2⌉) is
+// max(x[2i−1], x[2i], x[2i+1]), out-of-range rows counting as 0. It is built from reshapes, unit-stride
+// slices, concatenations and element-wise maxima, which every backend can differentiate.
+func maxPool3s2(x *graph.Node) *graph.Node {
+	return maxPool3s2Axis(maxPool3s2Axis(x, 1), 2)
+}
+
+// maxPool3s2Axis applies the 3-wide, stride-2, pad-1 max along axis (1 or 2) of a rank-4 x ≥ 0.
+func maxPool3s2Axis(x *graph.Node, axis int) *graph.Node {
+	dims := x.Shape().Dimensions
+	n := dims[axis]
+	g := x.Graph()
+	if n%2 != 0 { // one zero row at the end: the last window's right neighbour
+		zd := append([]int(nil), dims...)
+		zd[axis] = 1
+		x = graph.Concatenate([]*graph.Node{x, graph.Zeros(g, shapes.Make(x.DType(), zd...))}, axis)
+		n++
+	}
+	// Split the axis into (n/2, 2): even rows 2i and odd rows 2i+1.
+	split := make([]int, 0, 5)
+	split = append(split, dims[:axis]...)
+	split = append(split, n/2, 2)
+	split = append(split, dims[axis+1:]...)
+	pairs := graph.Reshape(x, split...)
+	pick := func(j int) *graph.Node {
+		ranges := make([]graph.SliceAxisSpec, len(split))
+		for k := range ranges {
+			ranges[k] = graph.AxisRange()
+		}
+		ranges[axis+1] = graph.AxisRange(j, j+1)
+		outDims := append([]int(nil), split...)
+		outDims = append(outDims[:axis+1], outDims[axis+2:]...)
+		return graph.Reshape(graph.Slice(pairs, ranges...), outDims...)
+	}
+	even, odd := pick(0), pick(1)
+	out := graph.Max(even, odd)
+	// The left neighbour 2i−1 is the odd row of pair i−1 (zero for i = 0).
+	if n/2 > 1 {
+		zd := even.Shape().Clone().Dimensions
+		zd[axis] = 1
+		ranges := make([]graph.SliceAxisSpec, len(zd))
+		for k := range ranges {
+			ranges[k] = graph.AxisRange()
+		}
+		ranges[axis] = graph.AxisRange(0, n/2-1)
+		prev := graph.Concatenate([]*graph.Node{graph.Zeros(g, shapes.Make(x.DType(), zd...)), graph.Slice(odd, ranges...)}, axis)
+		out = graph.Max(out, prev)
+	}
+	return out
+}

@@ -65,9 +65,10 @@ type architecture struct {
 }
 
 var registry = map[string]architecture{
-	"vgg4":     {buildVGG4, vgg4MACs, "VGG4: four 5×5 conv–BN–ReLU blocks, max-pool after the first three, linear head (28x28x1, 32x32x3, 96x96x3)"},
-	"resnet18": {buildResNet18, resnet18MACs, "ResNet-18 with the CIFAR stem (32x32xC) or the STL stem (96x96xC), head Linear(512, K)"},
-	"linear":   {buildLinear, linearMACs, "Linear(D, K) on fixed features, Kaiming-normal weights, zero bias"},
+	"vgg4":                 {buildVGG4, vgg4MACs, "VGG4: four 5×5 conv–BN–ReLU blocks, max-pool after the first three, linear head (28x28x1, 32x32x3, 96x96x3)"},
+	"resnet18":             {buildResNet18, resnet18MACs, "ResNet-18 with the CIFAR stem (32x32xC) or the STL stem (96x96xC), head Linear(512, K)"},
+	"resnet18-torchvision": {buildResNet18Torchvision, resnet18TorchvisionMACs, "ResNet-18 in torchvision's layout (7×7 stride-2 stem, max-pool 3/2), any input size, head Linear(512, K); loads torchvision state dicts (model.init)"},
+	"linear":               {buildLinear, linearMACs, "Linear(D, K) on fixed features, Kaiming-normal weights, zero bias"},
 }
 
 // Names lists the registered model names, sorted.
@@ -97,7 +98,8 @@ func lookup(name string, cfg Config) (architecture, error) {
 	return arch, nil
 }
 
-// Build returns the graph builder of the named model ("vgg4", "resnet18" or "linear") for cfg.
+// Build returns the graph builder of the named model ("vgg4", "resnet18", "resnet18-torchvision" or
+// "linear") for cfg.
 // The returned function panics (GoMLX style) if called with an input whose shape does not match cfg.
 func Build(name string, cfg Config) (ModelFn, error) {
 	arch, err := lookup(name, cfg)

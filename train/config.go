@@ -47,8 +47,10 @@ type DataConfig struct {
 
 // ModelConfig chooses the network.
 type ModelConfig struct {
-	Name     string `yaml:"name" doc:"network: linear (fixed features), vgg4, resnet18"`
-	Clusters int    `yaml:"clusters" doc:"number of output clusters K (0: the number of classes of the dataset)"`
+	Name       string `yaml:"name" doc:"network: linear (fixed features), vgg4, resnet18, resnet18-torchvision"`
+	Clusters   int    `yaml:"clusters" doc:"number of output clusters K (0: the number of classes of the dataset)"`
+	Init       string `yaml:"init" doc:"PyTorch checkpoint (torch.save zip or legacy .pth.tar, e.g. SCAN's simclr_cifar-10.pth.tar or a torchvision state dict) whose ResNet-18 backbone weights and batch-norm statistics start the run; every backbone tensor must be in it (empty: random initialisation)"`
+	InitPrefix string `yaml:"init_prefix" doc:"key prefix of the backbone in model.init (empty: the first of backbone., module.backbone., module. and none that holds conv1.weight; none: no prefix)"`
 }
 
 // OptimConfig is the optimiser of the network step.
@@ -346,6 +348,8 @@ func (c *Config) Validate() error {
 		{c.Data.Split == "", "key data.split: empty"},
 		{c.Data.Subset < 0, "key data.subset: must be ≥ 0"},
 		{c.Model.Clusters < 0 || c.Model.Clusters == 1, "key model.clusters: must be 0 (number of classes) or ≥ 2"},
+		{c.Model.Init != "" && c.Model.Name != "resnet18" && c.Model.Name != "resnet18-torchvision", "key model.init: PyTorch weights load into model.name resnet18 or resnet18-torchvision"},
+		{c.Model.InitPrefix != "" && c.Model.Init == "", "key model.init_prefix: set without model.init"},
 		{!finite(c.Optim.LR) || c.Optim.LR <= 0, "key optim.lr: must be > 0"},
 		{!finite(c.Optim.BackboneLR) || c.Optim.BackboneLR < 0, "key optim.backbone_lr: must be ≥ 0"},
 		{!finite(c.Optim.WeightDecay) || c.Optim.WeightDecay < 0, "key optim.weight_decay: must be ≥ 0"},

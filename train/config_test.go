@@ -41,6 +41,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"bad yaml", "a: [\n", nil, "bad YAML"},
 		{"unknown augment option", "augment:\n  options:\n    degres: 3\n", nil, "unknown key augment.options.degres"},
 		{"bad list", "augment:\n  options:\n    ops: 3\n", nil, "key augment.options.ops"},
+		{"init on vgg4", "model:\n  name: vgg4\n  init: w.pth\n", nil, "key model.init"},
+		{"init prefix alone", "model:\n  name: resnet18\n  init_prefix: module.\n", nil, "key model.init_prefix"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cct-dev/cct/losses"
 	"github.com/cct-dev/cct/models"
+	"github.com/cct-dev/cct/models/torchckpt"
 	"github.com/cct-dev/cct/train/optim"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -199,6 +200,32 @@ func (n *network) augmentedLogits(ctx *context.Context, xAug *Node) *Node {
 		v.SetValueGraph(node)
 	}
 	return z
+}
+
+// initFromTorch sets the backbone variables of ctx from the PyTorch checkpoint model.init, before
+// the network is built (a run that resumes from its own checkpoint does not call it). It returns
+// the one-line account of what was loaded and ignored.
+func initFromTorch(ctx *context.Context, cfg *Config, in *inputs) (string, error) {
+	if len(in.dims) != 3 {
+		return "", fmt.Errorf("key model.init: %s needs images, the data holds feature vectors", cfg.Model.Name)
+	}
+	ck, err := torchckpt.Open(cfg.Model.Init)
+	if err != nil {
+		return "", fmt.Errorf("key model.init: %v", err)
+	}
+	variant := models.ResNet18Torchvision
+	if cfg.Model.Name == "resnet18" {
+		variant = models.ResNet18CIFAR
+		if in.dims[0] == 96 {
+			variant = models.ResNet18STL
+		}
+	}
+	prefix, guess := models.ParsePrefix(cfg.Model.InitPrefix)
+	rep, err := models.LoadTorchResNet18(ctx, ck, variant, 64, in.dims[2], prefix, guess)
+	if err != nil {
+		return "", fmt.Errorf("key model.init: %s %v", cfg.Model.Init, err)
+	}
+	return cfg.Model.Init + ": " + rep.Summary(), nil
 }
 
 // tensor wraps a float32 batch with the given dimensions.

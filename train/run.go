@@ -76,6 +76,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 	ctx := context.New()
 	ctx.SetParam(context.ParamInitialSeed, r.seed)
 	r.st = &trainerState{Seed: r.seed}
+	resumed := false
 	if resume {
 		st, err := loadCheckpoint(ckDir, ctx)
 		switch {
@@ -83,8 +84,15 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		case err != nil:
 			return nil, err
 		default:
-			r.st = st
+			r.st, resumed = st, true
 		}
+	}
+	if !resumed && cfg.Model.Init != "" {
+		msg, err := initFromTorch(ctx, cfg, r.trainIn)
+		if err != nil {
+			return nil, err
+		}
+		r.env.printf("%s: %s\n", r.dir, msg)
 	}
 	r.st.Input, r.st.Clusters = r.trainIn.dims, r.k
 	if err := r.prepareTargets(); err != nil {
