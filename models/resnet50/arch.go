@@ -39,7 +39,7 @@ const NumClasses = 1000
 const InputSize = 224
 
 // MeanBGR holds the ImageNet channel means subtracted in preprocessing, in BGR order.
-var MeanBGR = [3]float32{103.939, 116.779, 123.68}
+var MeanBGR = [3]float64{103.939, 116.779, 123.68}
 
 // Arch is the shape of a Keras v1 bottleneck ResNet, read off the weights.
 type Arch struct {

@@ -128,9 +128,9 @@ func Preprocess(img []uint8, h, w, c int, dst []float32) {
 		} else {
 			r, g, b = src[3*p], src[3*p+1], src[3*p+2]
 		}
-		dst[3*p] = float32(b) - MeanBGR[0]
-		dst[3*p+1] = float32(g) - MeanBGR[1]
-		dst[3*p+2] = float32(r) - MeanBGR[2]
+		dst[3*p] = float32(float64(b) - MeanBGR[0])
+		dst[3*p+1] = float32(float64(g) - MeanBGR[1])
+		dst[3*p+2] = float32(float64(r) - MeanBGR[2])
 	}
 }
 
