@@ -120,7 +120,7 @@ func TestPretrainedClassifiesPhotos(t *testing.T) {
 		want map[int]bool
 	}{
 		{"testdata/chelsea.jpg", map[int]bool{281: true, 282: true, 285: true}}, // tabby, tiger cat, Egyptian cat
-		{"testdata/coffee.jpg", map[int]bool{967: true}},                         // espresso
+		{"testdata/coffee.jpg", map[int]bool{967: true}},                        // espresso
 	} {
 		img, h, w, err := ReadImage(c.file)
 		if err != nil {
