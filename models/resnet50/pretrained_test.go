@@ -20,11 +20,7 @@ var (
 // ~/.cache/cct), skipping the test when they are not there.
 func openPretrained(t *testing.T) *Model {
 	t.Helper()
-	dir, err := weights.Dir("")
-	if err != nil {
-		t.Skipf("no weights folder: %v", err)
-	}
-	p, err := weights.Path(dir, "resnet50")
+	p, err := pretrainedPath()
 	if err != nil {
 		t.Skipf("ImageNet weights not cached (%v)", err)
 	}
@@ -46,6 +42,15 @@ func TestPretrainedArch(t *testing.T) {
 	if len(m.Labels) != NumClasses || m.Labels[285] != "Egyptian_cat" {
 		t.Errorf("labels: %d, [285] = %q", len(m.Labels), m.Labels[285])
 	}
+}
+
+// pretrainedPath returns the folder of the cached ImageNet weights.
+func pretrainedPath() (string, error) {
+	dir, err := weights.Dir("")
+	if err != nil {
+		return "", err
+	}
+	return weights.Path(dir, "resnet50")
 }
 
 // pattern is the synthetic input of scripts/resnet50-crosscheck:

@@ -85,11 +85,13 @@ func (k *keras) topology() json.RawMessage {
 
 func (k *keras) write(t *testing.T) string {
 	dir := t.TempDir()
-	if err := tfjs.Write(dir, k.topology(), k.tensors, 4096); err != nil {
+	if err := writeKeras(k, dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
+
+func writeKeras(k *keras, dir string) error { return tfjs.Write(dir, k.topology(), k.tensors, 4<<20) }
 
 // ---- An independent, unfused float64 evaluation of the Keras graph, layer by layer. ----
 
