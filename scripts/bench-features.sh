@@ -10,11 +10,13 @@
 #
 # GFLOP/s count 2 FLOP per multiply-add of each network's own convolutions: cct runs Keras' ResNet50
 # (v1, 3.86 GMAC per image), torchvision's resnet50 is v1.5 (4.09 GMAC: stride on the 3x3). With
-# --keras-v1 PyTorch runs the v1 strides too, the same arithmetic as cct.
+# --keras-v1 PyTorch runs the v1 strides too, the same arithmetic as cct. PyTorch runs the plain
+# eval-mode module (NCHW) unless --torch-optimize asks for its fastest CPU inference path
+# (torch.jit.optimize_for_inference: batch norm folded, oneDNN; channels-last input).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-batch=16 steps=3 rounds=3 threads=2 v1=""
+batch=16 steps=3 rounds=3 threads=2 v1="" opt=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--batch) batch="$2"; shift 2 ;;
@@ -22,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds="$2"; shift 2 ;;
 	--threads) threads="$2"; shift 2 ;;
 	--keras-v1) v1="--keras-v1"; shift ;;
+	--torch-optimize) opt="--optimize --channels-last"; shift ;;
 	*) echo "bench-features.sh: unknown flag $1" >&2; exit 2 ;;
 	esac
 done
@@ -45,7 +48,7 @@ for r in $(seq 1 "$rounds"); do
 	echo "round $r cct:     batch $batch, $rate images/s, $gf GFLOP/s"
 	cct_rates+=("$rate")
 	if [ -n "$py" ]; then
-		js="$("$py" scripts/bench_features_torch.py --batch "$batch" --steps "$steps" --threads "$threads" $v1 --json)"
+		js="$("$py" scripts/bench_features_torch.py --batch "$batch" --steps "$steps" --threads "$threads" $v1 $opt --json)"
 		trate="$(sed -n 's/^ *"images_per_s": *\([0-9.eE+-]*\),*$/\1/p' <<<"$js")"
 		tgf="$(sed -n 's/^ *"achieved_gflop_per_s": *\([0-9.eE+-]*\),*$/\1/p' <<<"$js")"
 		tb="$(sed -n 's/^ *"backend": *"\(.*\)",*$/\1/p' <<<"$js")"

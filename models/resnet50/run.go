@@ -21,7 +21,7 @@ type Options struct {
 }
 
 // DefaultBatchSize is the batch size used when Options.BatchSize is 0.
-const DefaultBatchSize = 16
+const DefaultBatchSize = 8
 
 // runner holds a backend and the compiled graph for one backend spec.
 type runner struct {
