@@ -13,6 +13,9 @@ import (
 func ReadImage(path string) (pix []uint8, h, w int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
 		return nil, 0, 0, fmt.Errorf("image %s: %v", path, err)
 	}
 	defer f.Close()

@@ -48,7 +48,7 @@ func Open(dir string) (*Model, error) {
 	}
 	tm, err := tfjs.Read(file)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%v; for the ImageNet weights run 'cct weights get resnet50 --force'", err)
 	}
 	m, err := FromTFJS(tm)
 	if err != nil {

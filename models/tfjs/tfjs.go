@@ -231,14 +231,14 @@ func (m *Model) readGroup(dir string, gi int, g manifestGroup) error {
 		}
 		st, err := os.Stat(filepath.Join(dir, p))
 		if err != nil {
-			return fmt.Errorf("%s: weight shard missing (%v); get the model again", filepath.Join(dir, p), unwrap(err))
+			return fmt.Errorf("%s: weight shard missing (%v)", filepath.Join(dir, p), unwrap(err))
 		}
 		sizes[i] = st.Size()
 		have += st.Size()
 	}
 	if have != need {
 		bad := suspectShard(sizes)
-		return fmt.Errorf("%s: %d bytes in the %d shards of group %d, the manifest in %s needs %d (wrong or truncated shard; get the model again)",
+		return fmt.Errorf("%s: %d bytes in the %d shards of group %d, the manifest in %s needs %d (wrong or truncated shard)",
 			filepath.Join(dir, g.Paths[bad]), have, len(g.Paths), gi+1, filepath.Base(m.File), need)
 	}
 	buf := make([]byte, 0, need)
