@@ -290,3 +290,17 @@ func (m *Model) TopK(logits []float32, k int) [][]Class {
 	}
 	return out
 }
+
+// Close releases the compiled programs and backends the model opened. The model can still be
+// used afterwards: it opens them again.
+func (m *Model) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for spec, r := range m.runners {
+		r.mu.Lock()
+		r.exec.Finalize()
+		r.be.Finalize()
+		r.mu.Unlock()
+		delete(m.runners, spec)
+	}
+}

@@ -203,6 +203,7 @@ func TestTinyAgainstReference(t *testing.T) {
 		if strings.Join(calls, " ") != "2/3 3/3" {
 			t.Errorf("progress calls %v", calls)
 		}
+		m.Close() // the next run opens the backend again
 		d, K := tinyArch.FeatureDim(), tinyArch.Classes
 		for i := 0; i < n; i++ {
 			wf, wl := k.forward(refPreprocess(img[i*h*w*c:(i+1)*h*w*c], h, w, c))
