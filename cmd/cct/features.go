@@ -40,7 +40,8 @@ PNG or GIF), a quick check that the weights work.`,
   cct features --backbone resnet50 --data cifar10:train --out cifar10-train.npy
   cct features --data stl10 --split train+test --out stl10.npy --batch 32
   cct features --data imagefolder:photos --out photos.npy
-  cct train --data features:cifar10-train.npy ...`,
+  cct features --data cifar10 --split all --out features/cifar10-resnet50.npy
+  cct train --config configs/table2-cifar10.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runFeatures(cmd, o, args) },
 	}
 	f := cmd.Flags()
