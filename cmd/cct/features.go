@@ -31,7 +31,9 @@ of a dataset and writes the N×2048 float32 features of its global average pool 
 the labels (int64, -1 where unknown) to FILE.labels.npy when the dataset has any, so that
 --data features:FILE.npy reads both back. Images are resized to 224×224 (bilinear when enlarging,
 area averaging when shrinking), grey is copied to 3 channels, and Keras' "caffe" preprocessing
-is applied. The output is written to a temporary file and renamed, so it is never half-written.
+is applied. The output is written to a temporary file and renamed, so it is never half-written;
+every 2 minutes the rows done so far are saved beside it (FILE.partial.npy and .json), and running
+the same command again after an interruption continues from them.
 
 With --classify it prints the 5 most probable ImageNet classes of each image file given (JPEG,
 PNG or GIF), a quick check that the weights work.`,
@@ -113,7 +115,8 @@ func runFeatures(cmd *cobra.Command, o featuresFlags, args []string) error {
 	progress, finish := resnet50.ProgressBar(os.Stderr, "features")
 	opt.Progress = progress
 	start := time.Now()
-	feats, err := m.Features(ds.Images, ds.N, ds.H, ds.W, ds.C, opt)
+	key := fmt.Sprintf("%s %s %d %dx%dx%d", name, split, ds.N, ds.H, ds.W, ds.C)
+	feats, err := m.FeaturesResumable(ds.Images, ds.N, ds.H, ds.W, ds.C, o.out, resnet50.ExtractOptions{Options: opt, Key: key})
 	finish()
 	if err != nil {
 		return err
@@ -123,6 +126,7 @@ func runFeatures(cmd *cobra.Command, o featuresFlags, args []string) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
+	resnet50.RemoveCheckpoint(o.out)
 	fmt.Fprintf(out, "wrote %s (%d×%d float32)\n", o.out, ds.N, m.Arch.FeatureDim())
 	if known(ds.Labels) {
 		lp := labelsPath(o.out)

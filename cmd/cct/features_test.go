@@ -73,6 +73,9 @@ func TestFeaturesCommand(t *testing.T) {
 	if msg, err := execute("features", "--data", "imagefolder:"+photos, "--out", out, "--data-dir", dataDir, "--batch", "2"); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
 	}
+	if left, _ := filepath.Glob(out + ".partial*"); len(left) > 0 {
+		t.Errorf("checkpoint files left: %v", left)
+	}
 	a, err := npy.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
