@@ -128,7 +128,19 @@ func folderClasses(dir string) ([]string, error) {
 // sub-folder is a class (classes in sorted name order) and the images under it (recursively) get
 // its label. Files are read in sorted path order; hidden files and folders are skipped. With
 // noPixels only the image headers are read.
-func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, error) {
+// FolderScan is what ScanImageFolder finds: the image files in reading order, their labels
+// (−1 when unlabeled), the class names, each file's header, and the skipped files.
+type FolderScan struct {
+	Files   []string
+	Labels  []int
+	Classes []string
+	Configs []image.Config // width, height and colour model of each file
+	Skipped []string       // "path: reason" of files not read (with FolderOptions.SkipBad)
+}
+
+// ScanImageFolder lists the images of dir as LoadImageFolder does and reads their headers only
+// (the size and colour model of each file); opt.H, opt.W and opt.C are not used.
+func ScanImageFolder(dir string, opt FolderOptions) (*FolderScan, error) {
 	if opt.C != 0 && opt.C != 1 && opt.C != 3 {
 		return nil, fmt.Errorf("imagefolder %s: channels %d, expected 1 or 3", dir, opt.C)
 	}
@@ -223,6 +235,18 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 			return nil, noImages()
 		}
 	}
+	return &FolderScan{Files: files, Labels: labels, Classes: classes, Configs: cfgs, Skipped: skipped}, nil
+}
+
+func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, error) {
+	sc, err := ScanImageFolder(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	files, labels, classes, cfgs, skipped := sc.Files, sc.Labels, sc.Classes, sc.Configs, sc.Skipped
+	noImages := func() error {
+		return fmt.Errorf("imagefolder %s: no .png, .jpg or .jpeg images that can be read (%s)", dir, SkippedSummary(skipped))
+	}
 	h, w := opt.H, opt.W
 	resize := h > 0 && w > 0
 	if !resize {
@@ -252,7 +276,7 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 	// Pass 2: pixels.
 	size := h * w * ch
 	d.Images = make([]uint8, len(files)*size)
-	errs = parallelFilesAll(files, func(i int, f *os.File) error {
+	errs := parallelFilesAll(files, func(i int, f *os.File) error {
 		img, _, err := image.Decode(f)
 		if err != nil {
 			return err
