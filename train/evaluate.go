@@ -182,7 +182,8 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 		return 0, err
 	}
 	pred, conf := argmaxRows(probs, net.k)
-	if err := writeAssignments(opt.Out, pred, conf, ds.Labels); err != nil {
+	items := assignmentItems(ds, pred, conf, probs, net.k)
+	if err := writeAssignments(opt.Out, items, ds.Paths != nil, true); err != nil {
 		return 0, err
 	}
 	return ds.N, nil

@@ -48,11 +48,11 @@ import (
 
 // Options configures Choose. Zero fields take the defaults in brackets.
 type Options struct {
-	KMin, KMax int     // range of K tried [2, 30]
-	Sample     int     // points used at most [4000]
-	Dims       int     // principal components kept [50]
-	Neighbours int     // k of the nearest-neighbour graph [10]
-	Restarts   int     // k-means runs (seeds) per K whose modularities are averaged [5]
+	KMin, KMax int // range of K tried [2, 30]
+	Sample     int // points used at most [4000]
+	Dims       int // principal components kept [50]
+	Neighbours int // k of the nearest-neighbour graph [10]
+	Restarts   int // k-means runs (seeds) per K whose modularities are averaged [5]
 	Seed       uint64
 	Progress   func(k int) // called after each K, when not nil
 }
