@@ -18,11 +18,7 @@ var FeatureMatrix func(spec, dataDir string) (x []float32, n, d int, err error)
 // chooses on the features (resnet50) or on the normalised pixels at the network's input size
 // (none); the curve goes to runDir/clusters-auto.png and clusters-auto.csv.
 func chooseK(opt Options, spec, features string, n int, runDir string, say func(string, ...any)) (int, error) {
-	c := opt.Clusters
-	if c == "" {
-		c = "auto"
-	}
-	k, err := parseClusters(c)
+	k, err := parseClusters(orAuto(opt.Clusters))
 	if err != nil {
 		return 0, err
 	}
@@ -36,11 +32,10 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 	if kmax <= 0 {
 		kmax = 30
 	}
-	if n < 2*kmax {
-		kmax = n / 2
-		if kmax < kmin {
-			return 0, fmt.Errorf("%s: %d images are too few to choose the number of clusters; give --clusters K", opt.Dir, n)
-		}
+	// At least 10 images per cluster of the largest K tried.
+	kmax = min(kmax, n/10)
+	if kmax < kmin {
+		return 0, fmt.Errorf("%s: %d images are too few to choose the number of clusters (at least %d needed); give --clusters K", opt.Dir, n, 10*kmin)
 	}
 	var x []float32
 	var d int

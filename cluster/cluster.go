@@ -117,9 +117,6 @@ func plan(opt Options, runsDir, name string, say func(string, ...any)) (train.Co
 	if strings.Contains(dir, ",") {
 		return train.Config{}, fmt.Errorf("%s: folder paths with a comma are not supported; rename or link the folder", dir)
 	}
-	if _, err := os.Stat(filepath.Join(runsDir, name, "config.yaml")); err == nil {
-		return train.Config{}, fmt.Errorf("run folder %s exists; use --resume to continue it, or --out for another", filepath.Join(runsDir, name))
-	}
 	labels := opt.Labels
 	switch labels {
 	case "", "none":
@@ -127,6 +124,17 @@ func plan(opt Options, runsDir, name string, say func(string, ...any)) (train.Co
 	case "folders":
 	default:
 		return train.Config{}, fmt.Errorf("flag --labels: %q, expected none or folders", opt.Labels)
+	}
+	if _, err := parseClusters(orAuto(opt.Clusters)); err != nil {
+		return train.Config{}, err
+	}
+	switch opt.Features {
+	case FeaturesAuto, FeaturesResNet50, FeaturesNone:
+	default:
+		return train.Config{}, fmt.Errorf("flag --features: %q, expected resnet50 or none", opt.Features)
+	}
+	if _, err := os.Stat(filepath.Join(runsDir, name, "config.yaml")); err == nil {
+		return train.Config{}, fmt.Errorf("run folder %s exists; use --resume to continue it, or --out for another", filepath.Join(runsDir, name))
 	}
 	scan, err := data.ScanImageFolder(dir, data.FolderOptions{NoLabels: labels == "none", SkipBad: true})
 	if err != nil {
@@ -171,6 +179,14 @@ func plan(opt Options, runsDir, name string, say func(string, ...any)) (train.Co
 	}
 	say("training: %s, %s, %d clusters, %d epochs of batch %d\n", cfg.Model.Name, cfg.Loss, k, cfg.Epochs, cfg.Batch)
 	return cfg, nil
+}
+
+// orAuto returns s, or "auto" when s is empty.
+func orAuto(s string) string {
+	if s == "" {
+		return "auto"
+	}
+	return s
 }
 
 // parseClusters reads --clusters: a number ≥ 2, or "auto" (returned as 0).

@@ -66,3 +66,22 @@ func (r *Result) Plot(path, title string) error {
 		return err
 	})
 }
+
+// WriteCSV writes the curve as CSV (k, modularity, sd, chosen) to path atomically.
+func (r *Result) WriteCSV(path string) error {
+	return eval.WriteFileAtomic(path, func(w io.Writer) error {
+		if _, err := fmt.Fprintln(w, "k,modularity,sd,chosen"); err != nil {
+			return err
+		}
+		for i, k := range r.Ks {
+			c := 0
+			if k == r.K {
+				c = 1
+			}
+			if _, err := fmt.Fprintf(w, "%d,%.6f,%.6f,%d\n", k, r.Q[i], r.SD[i], c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
