@@ -300,4 +300,3 @@ func TestWeightsCached(t *testing.T) {
 		t.Errorf("weights not found: %s", p)
 	}
 }
-
