@@ -22,7 +22,8 @@ func newPredictCmd() *cobra.Command {
 		Long: `predict loads the last checkpoint of a run folder and writes one line per example of --data:
 index, cluster, confidence (the largest softmax probability), label (-1 when unknown), path (the
 image file, for imagefolder: data) and top3 (the three most probable clusters). Images of an
-imagefolder: dataset are resized to the network's input size and channels. --sort-into OUT puts
+imagefolder: dataset are resized to the network's input size and channels; unreadable files are
+skipped and listed (add ,bad=error to stop at the first). --sort-into OUT puts
 links to (or, with --copy, copies of) the images into OUT/cluster-NN/; the originals are only read.`,
 		Example: `  cct predict runs/mnist-quick --data imagefolder:photos --out assignments.csv
   cct predict runs/mnist-quick --data mnist --split test --out mnist-test.csv
