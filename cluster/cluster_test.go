@@ -269,7 +269,7 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Epochs != 5 || cfg.Batch != 100 || cfg.Model.Name != "vgg4" || cfg.Model.Clusters != 10 || cfg.Optim.Warmup != 50 {
+	if cfg.Epochs != 7 || cfg.Batch != 100 || cfg.Model.Name != "vgg4" || cfg.Model.Clusters != 10 || cfg.Optim.Warmup != 100 {
 		t.Errorf("%+v", cfg)
 	}
 	if cfg, _ = Config("x", "imagefolder:d", FeaturesNone, shape, 60, 3, 0, 0, ""); cfg.Batch != 60 || cfg.Epochs != 50 {
