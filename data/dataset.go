@@ -25,6 +25,12 @@ type Dataset struct {
 	ClassNames []string // the class names; len(ClassNames) is the number of classes K
 
 	Files []string // the files the examples were read from, in reading order
+
+	// Paths, when not nil, holds the file each example was read from (N entries; image folders).
+	Paths []string
+	// Skipped lists the files of an image folder that were not read, as "path (reason)", when the
+	// folder was read with bad=skip.
+	Skipped []string
 }
 
 // NumClasses returns K, the number of classes the labels range over.
@@ -75,7 +81,10 @@ func (d *Dataset) ClassCounts() (counts []int, unknown int) {
 // are copied). It returns an error if an index is out of range.
 func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 	s := &Dataset{Name: d.Name, Split: d.Split, N: len(idx), H: d.H, W: d.W, C: d.C, D: d.D,
-		ClassNames: d.ClassNames, Files: d.Files, Labels: make([]int, len(idx))}
+		ClassNames: d.ClassNames, Files: d.Files, Skipped: d.Skipped, Labels: make([]int, len(idx))}
+	if d.Paths != nil {
+		s.Paths = make([]string, len(idx))
+	}
 	is := d.ImageSize()
 	if d.Images != nil {
 		s.Images = make([]uint8, len(idx)*is)
@@ -88,6 +97,9 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 			return nil, fmt.Errorf("dataset %s: index %d out of range 0..%d", d.Name, i, d.N-1)
 		}
 		s.Labels[k] = d.Labels[i]
+		if d.Paths != nil {
+			s.Paths[k] = d.Paths[i]
+		}
 		if d.Images != nil {
 			copy(s.Images[k*is:(k+1)*is], d.Image(i))
 		}
@@ -124,7 +136,15 @@ func concat(name, split string, parts []*Dataset) (*Dataset, error) {
 		out.Features = make([]float32, 0, out.N*out.D)
 	}
 	out.Labels = make([]int, 0, out.N)
+	withPaths := true
 	for _, p := range parts {
+		withPaths = withPaths && p.Paths != nil
+	}
+	for _, p := range parts {
+		if withPaths {
+			out.Paths = append(out.Paths, p.Paths...)
+		}
+		out.Skipped = append(out.Skipped, p.Skipped...)
 		out.Images = append(out.Images, p.Images...)
 		out.Features = append(out.Features, p.Features...)
 		out.Labels = append(out.Labels, p.Labels...)

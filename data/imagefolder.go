@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -28,6 +29,32 @@ type FolderOptions struct {
 	// Classes, when not nil, fixes the class names (e.g. to those of the train folder when reading a
 	// test folder); every class sub-folder must then be one of them.
 	Classes []string
+	// NoLabels reads every image under dir (recursively) as unlabeled, class sub-folders or not.
+	NoLabels bool
+	// SkipBad skips files that cannot be read or decoded, and files that are not PNG or JPEG
+	// images, listing them in Dataset.Skipped, instead of failing on the first one.
+	SkipBad bool
+}
+
+// maxSkippedNames is how many skipped file names a message shows.
+const maxSkippedNames = 3
+
+// SkippedSummary describes skipped files in one line: their count and the first few, e.g.
+// "2 files skipped: a.txt: not a PNG or JPEG image, b.png: cannot decode image (...)".
+func SkippedSummary(skipped []string) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	names := skipped[:min(len(skipped), maxSkippedNames)]
+	more := ""
+	if len(skipped) > len(names) {
+		more = fmt.Sprintf(", and %d more", len(skipped)-len(names))
+	}
+	word := "files"
+	if len(skipped) == 1 {
+		word = "file"
+	}
+	return fmt.Sprintf("%d %s skipped: %s%s", len(skipped), word, strings.Join(names, ", "), more)
 }
 
 // isImageFile reports whether name has a PNG or JPEG extension.
@@ -44,8 +71,15 @@ func hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
 // listImages returns the PNG/JPEG files under dir (recursively, hidden entries skipped), sorted.
 func listImages(dir string) ([]string, error) {
+	out, _, err := listFiles(dir)
+	return out, err
+}
+
+// listFiles returns the PNG/JPEG files under dir (recursively, hidden entries skipped), sorted,
+// and the other regular files found.
+func listFiles(dir string) (images, others []string, err error) {
 	var out []string
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -57,11 +91,14 @@ func listImages(dir string) ([]string, error) {
 		}
 		if !e.IsDir() && isImageFile(p) {
 			out = append(out, p)
+		} else if e.Type().IsRegular() {
+			others = append(others, p)
 		}
 		return nil
 	})
 	sort.Strings(out)
-	return out, err
+	sort.Strings(others)
+	return out, others, err
 }
 
 // folderClasses returns the class names of an image folder, the sorted non-hidden first-level
@@ -91,19 +128,40 @@ func folderClasses(dir string) ([]string, error) {
 // sub-folder is a class (classes in sorted name order) and the images under it (recursively) get
 // its label. Files are read in sorted path order; hidden files and folders are skipped. With
 // noPixels only the image headers are read.
-func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, error) {
+// FolderScan is what ScanImageFolder finds: the image files in reading order, their labels
+// (−1 when unlabeled), the class names, each file's header, and the skipped files.
+type FolderScan struct {
+	Files   []string
+	Labels  []int
+	Classes []string
+	Configs []image.Config // width, height and colour model of each file
+	Skipped []string       // "path: reason" of files not read (with FolderOptions.SkipBad)
+}
+
+// ScanImageFolder lists the images of dir as LoadImageFolder does and reads their headers only
+// (the size and colour model of each file); opt.H, opt.W and opt.C are not used.
+func ScanImageFolder(dir string, opt FolderOptions) (*FolderScan, error) {
 	if opt.C != 0 && opt.C != 1 && opt.C != 3 {
 		return nil, fmt.Errorf("imagefolder %s: channels %d, expected 1 or 3", dir, opt.C)
 	}
-	classes, err := folderClasses(dir)
-	if err != nil {
-		return nil, fmt.Errorf("imagefolder %s: %v", dir, err)
+	var classes []string
+	var err error
+	if !opt.NoLabels {
+		if classes, err = folderClasses(dir); err != nil {
+			return nil, fmt.Errorf("imagefolder %s: %v", dir, err)
+		}
 	}
-	var files []string
+	var files, skipped []string
 	var labels []int
 	if classes == nil {
-		if files, err = listImages(dir); err != nil {
+		var others []string
+		if files, others, err = listFiles(dir); err != nil {
 			return nil, fmt.Errorf("imagefolder %s: %v", dir, err)
+		}
+		if opt.SkipBad {
+			for _, o := range others {
+				skipped = append(skipped, o+": not a PNG or JPEG image")
+			}
 		}
 		labels = make([]int, len(files))
 		for i := range labels {
@@ -125,9 +183,14 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 				return nil, fmt.Errorf("imagefolder %s: class folder %q is not one of the %d classes %s",
 					dir, c, len(names), strings.Join(names, ", "))
 			}
-			fs, err := listImages(filepath.Join(dir, c))
+			fs, others, err := listFiles(filepath.Join(dir, c))
 			if err != nil {
 				return nil, fmt.Errorf("imagefolder %s: %v", dir, err)
+			}
+			if opt.SkipBad {
+				for _, o := range others {
+					skipped = append(skipped, o+": not a PNG or JPEG image")
+				}
 			}
 			files = append(files, fs...)
 			for range fs {
@@ -136,17 +199,53 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 		}
 		classes = names
 	}
+	noImages := func() error {
+		msg := fmt.Sprintf("imagefolder %s: no .png, .jpg or .jpeg images that can be read", dir)
+		if len(skipped) > 0 {
+			msg += " (" + SkippedSummary(skipped) + ")"
+		}
+		return fmt.Errorf("%s", msg)
+	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("imagefolder %s: no .png, .jpg or .jpeg images", dir)
+		return nil, noImages()
 	}
 
 	// Pass 1: headers, for the size and colour model of every file.
 	cfgs := make([]image.Config, len(files))
-	if err := parallelFiles(files, func(i int, f *os.File) (err error) {
+	errs := parallelFilesAll(files, func(i int, f *os.File) (err error) {
 		cfgs[i], _, err = image.DecodeConfig(f)
 		return err
-	}); err != nil {
+	})
+	if !opt.SkipBad {
+		if err := firstError(errs); err != nil {
+			return nil, err
+		}
+	} else {
+		keep := 0
+		for i, e := range errs {
+			if e != nil {
+				skipped = append(skipped, e.Error())
+				continue
+			}
+			files[keep], labels[keep], cfgs[keep] = files[i], labels[i], cfgs[i]
+			keep++
+		}
+		files, labels, cfgs = files[:keep], labels[:keep], cfgs[:keep]
+		if keep == 0 {
+			return nil, noImages()
+		}
+	}
+	return &FolderScan{Files: files, Labels: labels, Classes: classes, Configs: cfgs, Skipped: skipped}, nil
+}
+
+func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, error) {
+	sc, err := ScanImageFolder(dir, opt)
+	if err != nil {
 		return nil, err
+	}
+	files, labels, classes, cfgs, skipped := sc.Files, sc.Labels, sc.Classes, sc.Configs, sc.Skipped
+	noImages := func() error {
+		return fmt.Errorf("imagefolder %s: no .png, .jpg or .jpeg images that can be read (%s)", dir, SkippedSummary(skipped))
 	}
 	h, w := opt.H, opt.W
 	resize := h > 0 && w > 0
@@ -169,14 +268,15 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 			}
 		}
 	}
-	d := &Dataset{N: len(files), H: h, W: w, C: ch, Labels: labels, ClassNames: classes, Files: files}
+	d := &Dataset{N: len(files), H: h, W: w, C: ch, Labels: labels, ClassNames: classes, Files: files,
+		Paths: files, Skipped: skipped}
 	if noPixels {
 		return d, nil
 	}
 	// Pass 2: pixels.
 	size := h * w * ch
 	d.Images = make([]uint8, len(files)*size)
-	err = parallelFiles(files, func(i int, f *os.File) error {
+	errs := parallelFilesAll(files, func(i int, f *os.File) error {
 		img, _, err := image.Decode(f)
 		if err != nil {
 			return err
@@ -191,15 +291,54 @@ func LoadImageFolder(dir string, opt FolderOptions, noPixels bool) (*Dataset, er
 		copy(d.Images[i*size:(i+1)*size], pix)
 		return nil
 	})
+	if !opt.SkipBad {
+		if err := firstError(errs); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	if firstError(errs) == nil {
+		return d, nil
+	}
+	// Drop the images whose pixels could not be decoded.
+	var idx []int
+	for i, e := range errs {
+		if e != nil {
+			skipped = append(skipped, e.Error())
+		} else {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, noImages()
+	}
+	out, err := d.Subset(idx)
 	if err != nil {
 		return nil, err
 	}
-	return d, nil
+	out.Files, out.Skipped = out.Paths, skipped
+	return out, nil
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs []error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 // parallelFiles opens every file and calls fn on it, on GOMAXPROCS goroutines; the first error
 // (by file order) is returned, naming the file.
 func parallelFiles(files []string, fn func(i int, f *os.File) error) error {
+	return firstError(parallelFilesAll(files, fn))
+}
+
+// parallelFilesAll opens every file and calls fn on it, on GOMAXPROCS goroutines, and returns the
+// error of each file (nil where fn succeeded), naming the file.
+func parallelFilesAll(files []string, fn func(i int, f *os.File) error) []error {
 	errs := make([]error, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -208,7 +347,11 @@ func parallelFiles(files []string, fn func(i int, f *os.File) error) error {
 			for i := range next {
 				f, err := os.Open(files[i])
 				if err != nil {
-					errs[i] = err
+					var pe *fs.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					errs[i] = fmt.Errorf("%s: cannot open (%v)", files[i], err)
 					continue
 				}
 				if err := fn(i, f); err != nil {
@@ -223,12 +366,7 @@ func parallelFiles(files []string, fn func(i int, f *os.File) error) error {
 	}
 	close(next)
 	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	return errs
 }
 
 // toBytes converts an image to HWC bytes with c = 1 (luma, as image/color's GrayModel) or c = 3
@@ -276,8 +414,10 @@ func parseSize(s string) (h, w int, err error) {
 }
 
 // loadImageFolderSplit reads the train folder (the path) or the test folder (option test=DIR) of an
-// imagefolder spec. Options: size=N or HxW (resize every image), channels=1 or 3. The test folder
-// takes the train folder's class names.
+// imagefolder spec. Options: size=N or HxW (resize every image), channels=1 or 3, labels=folders
+// (first-level sub-folders are classes; the default) or none (every image unlabeled), bad=error
+// (the default: the first unreadable image is an error) or skip (unreadable and non-image files
+// are skipped and listed in Dataset.Skipped). The test folder takes the train folder's class names.
 func loadImageFolderSplit(s Spec, split string, noPixels bool) (*Dataset, error) {
 	var opt FolderOptions
 	if v, ok := s.Options["size"]; ok {
@@ -293,6 +433,20 @@ func loadImageFolderSplit(s Spec, split string, noPixels bool) (*Dataset, error)
 			return nil, fmt.Errorf("imagefolder %s: channels=%s, expected 1 or 3", s.Path, v)
 		}
 		opt.C = c
+	}
+	switch v := s.Options["labels"]; v {
+	case "", "folders":
+	case "none":
+		opt.NoLabels = true
+	default:
+		return nil, fmt.Errorf("imagefolder %s: labels=%s, expected folders or none", s.Path, v)
+	}
+	switch v := s.Options["bad"]; v {
+	case "", "error":
+	case "skip":
+		opt.SkipBad = true
+	default:
+		return nil, fmt.Errorf("imagefolder %s: bad=%s, expected error or skip", s.Path, v)
 	}
 	dir := s.Path
 	if split == Test {

@@ -30,7 +30,7 @@ type Spec struct {
 
 // specOptions lists the options each parametrised kind accepts.
 var specOptions = map[string][]string{
-	"imagefolder": {"size", "channels", "test"},
+	"imagefolder": {"size", "channels", "test", "labels", "bad"},
 	"features":    {"labels", "test", "test-labels"},
 }
 

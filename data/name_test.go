@@ -21,7 +21,7 @@ func TestParseName(t *testing.T) {
 		{in: "cifar", err: "unknown dataset"},
 		{in: "imagefolder:", err: "missing path"},
 		{in: "imagefolder:x,size", err: "not key=value"},
-		{in: "imagefolder:x,labels=y", err: "unknown option"},
+		{in: "imagefolder:x,label=y", err: "unknown option"},
 		{in: "features:x,test=a,test=b", err: "given twice"},
 	} {
 		s, err := ParseName(tc.in)

@@ -147,6 +147,9 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 		if _, ok := spec.Options["channels"]; !ok {
 			name += fmt.Sprintf(",channels=%d", st.Input[2])
 		}
+		if _, ok := spec.Options["bad"]; !ok {
+			name += ",bad=skip"
+		}
 	}
 	dataDir, err := data.Dir(orDefault(opt.DataDir, cfg.Data.Dir))
 	if err != nil {
@@ -155,6 +158,9 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 	ds, err := data.Load(name, orDefault(opt.Split, "all"), dataDir)
 	if err != nil {
 		return 0, fmt.Errorf("flag --data: %v", err)
+	}
+	if len(ds.Skipped) > 0 {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", opt.Data, data.SkippedSummary(ds.Skipped))
 	}
 	aug := cfg.Augment
 	aug.Pipeline = "none"
@@ -182,7 +188,8 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 		return 0, err
 	}
 	pred, conf := argmaxRows(probs, net.k)
-	if err := writeAssignments(opt.Out, pred, conf, ds.Labels); err != nil {
+	items := assignmentItems(ds, pred, conf, probs, net.k)
+	if err := writeAssignments(opt.Out, items, ds.Paths != nil, true); err != nil {
 		return 0, err
 	}
 	return ds.N, nil

@@ -63,7 +63,7 @@ func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*runResult, err
 	if err := writeMetrics(dir, res.history); err != nil {
 		return nil, err
 	}
-	return res, finishRun(dir, sh.reportInfo(cfg), res, sh.evalDS.Labels, pred, conf)
+	return res, finishRun(dir, sh.reportInfo(cfg), res, sh.evalDS, pred, conf, nil, sh.k)
 }
 
 // flatInputs returns every example of in as float32 rows (features, or normalised pixels).

@@ -2,14 +2,18 @@ package train
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"image"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 
+	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval"
+	"github.com/cct-dev/cct/eval/gallery"
 )
 
 // runResult is the outcome of one run.
@@ -199,27 +203,83 @@ func confusion(pred, labels []int) (*eval.Table, error) {
 }
 
 // finishRun writes the files of a finished run into dir: assignments.csv on the evaluation split
-// and the run's report (report.json, report.md, curves.png, confusion.png).
-func finishRun(dir string, info reportInfo, res *runResult, labels, pred []int, conf []float32) error {
-	if err := writeAssignments(filepath.Join(dir, "assignments.csv"), pred, conf, labels); err != nil {
+// ds, the run's report (report.json, report.md, curves.png, confusion.png) and the cluster
+// gallery (gallery.html, gallery.png). probs holds the N×k cluster probabilities (nil for k-means).
+func finishRun(dir string, info reportInfo, res *runResult, ds *data.Dataset, pred []int, conf, probs []float32, k int) error {
+	items := assignmentItems(ds, pred, conf, probs, k)
+	if err := writeAssignments(filepath.Join(dir, "assignments.csv"), items, ds.Paths != nil, probs != nil); err != nil {
 		return err
 	}
-	if t, err := confusion(pred, labels); err == nil {
+	if t, err := confusion(pred, ds.Labels); err == nil {
 		res.confusion = t
 	}
-	return writeReport(dir, buildReport(info, []runResult{*res}))
+	if err := writeReport(dir, buildReport(info, []runResult{*res})); err != nil {
+		return err
+	}
+	return gallery.Write(dir, items, datasetSource(ds), gallery.Options{
+		Title: fmt.Sprintf("%s: %s on %s", info.cfg.Name, info.cfg.Loss, info.cfg.Data.Name), Clusters: k,
+		ClassNames: ds.ClassNames})
 }
 
-// writeAssignments writes assignments.csv: index, cluster, confidence, label (-1 when unknown).
-func writeAssignments(path string, pred []int, conf []float32, labels []int) error {
-	var b bytes.Buffer
-	b.WriteString("index,cluster,confidence,label\n")
+// assignmentItems lists each example's cluster, confidence, top-3 clusters (when probs is
+// given), label and path.
+func assignmentItems(ds *data.Dataset, pred []int, conf, probs []float32, k int) []gallery.Item {
+	items := make([]gallery.Item, len(pred))
 	for i, p := range pred {
-		l := -1
-		if labels != nil {
-			l = labels[i]
+		it := gallery.Item{Index: i, Cluster: p, Confidence: float64(conf[i]), Label: -1}
+		if ds.Labels != nil {
+			it.Label = ds.Labels[i]
 		}
-		fmt.Fprintf(&b, "%d,%d,%s,%d\n", i, p, strconv.FormatFloat(float64(conf[i]), 'g', 6, 32), l)
+		if ds.Paths != nil {
+			it.Path = ds.Paths[i]
+		}
+		if probs != nil {
+			it.Top = gallery.TopK(probs[i*k:(i+1)*k], min(3, k))
+		}
+		items[i] = it
+	}
+	return items
+}
+
+// datasetSource gives the gallery the images of ds: its pixels in memory, or the files it was
+// read from (feature datasets of image folders).
+func datasetSource(ds *data.Dataset) gallery.Source {
+	if ds.IsImage() && ds.Images != nil {
+		return func(it gallery.Item) (image.Image, error) {
+			return gallery.RGB(ds.Image(it.Index), ds.H, ds.W, ds.C), nil
+		}
+	}
+	return gallery.FileSource
+}
+
+// writeAssignments writes assignments.csv: index, cluster, confidence, label (-1 when unknown),
+// then path (the example's file, for image folders) and top3 (the three most probable clusters
+// as cluster:probability, for networks) when asked for.
+func writeAssignments(path string, items []gallery.Item, withPath, withTop bool) error {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	header := []string{"index", "cluster", "confidence", "label"}
+	if withPath {
+		header = append(header, "path")
+	}
+	if withTop {
+		header = append(header, "top3")
+	}
+	w.Write(header)
+	for _, it := range items {
+		rec := []string{strconv.Itoa(it.Index), strconv.Itoa(it.Cluster),
+			strconv.FormatFloat(it.Confidence, 'g', 6, 32), strconv.Itoa(it.Label)}
+		if withPath {
+			rec = append(rec, it.Path)
+		}
+		if withTop {
+			rec = append(rec, gallery.FormatTop(it.Top))
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	return writeFileAtomic(path, b.Bytes())
 }

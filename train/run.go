@@ -192,7 +192,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 	res := &runResult{seed: r.seed, history: r.st.History, seconds: time.Since(start).Seconds()}
 	res.final = r.st.History[len(r.st.History)-1]
 	pred, conf := argmaxRows(r.evalProbs, r.k)
-	if err := finishRun(r.dir, r.reportInfo(cfg), res, r.evalDS.Labels, pred, conf); err != nil {
+	if err := finishRun(r.dir, r.reportInfo(cfg), res, r.evalDS, pred, conf, r.evalProbs, r.k); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -199,6 +199,9 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key data.name: %v", err)
 	}
+	if len(full.Skipped) > 0 {
+		env.printf("%s: %s\n", cfg.Data.Name, data.SkippedSummary(full.Skipped))
+	}
 	trainDS := full
 	if cfg.Data.Subset > 0 && cfg.Data.Subset < full.N {
 		trainDS, err = full.Subset(randomSubset(cfg.Seed, full.N, cfg.Data.Subset))

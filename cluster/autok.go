@@ -1,0 +1,85 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cct-dev/cct/data"
+	"github.com/cct-dev/cct/eval/nclusters"
+)
+
+// FeatureMatrix returns the pretrained features (n×d float32, row-major) of the images of an
+// imagefolder dataset spec, for --clusters auto with --features resnet50. Nil in a build without
+// pretrained features.
+var FeatureMatrix func(spec, dataDir string) (x []float32, n, d int, err error)
+
+// chooseK returns the number of clusters: the --clusters value, or the one package nclusters
+// chooses on the features (resnet50) or on the normalised pixels at the network's input size
+// (none); the curve goes to runDir/clusters-auto.png and clusters-auto.csv.
+func chooseK(opt Options, spec, features string, n int, runDir string, say func(string, ...any)) (int, error) {
+	k, err := parseClusters(orAuto(opt.Clusters))
+	if err != nil {
+		return 0, err
+	}
+	if k > 0 {
+		if n < k {
+			return 0, fmt.Errorf("%s: %d images are fewer than the %d clusters asked for", opt.Dir, n, k)
+		}
+		return k, nil
+	}
+	kmin, kmax := max(opt.KMin, 2), opt.KMax
+	if kmax <= 0 {
+		kmax = 30
+	}
+	// At least 10 images per cluster of the largest K tried.
+	kmax = min(kmax, n/10)
+	if kmax < kmin {
+		return 0, fmt.Errorf("%s: %d images are too few to choose the number of clusters (at least %d needed); give --clusters K", opt.Dir, n, 10*kmin)
+	}
+	var x []float32
+	var d int
+	if features == FeaturesResNet50 {
+		if FeatureMatrix == nil {
+			return 0, fmt.Errorf("--clusters auto: this build of cct has no pretrained features; use --features none or --clusters K")
+		}
+		if x, n, d, err = FeatureMatrix(spec, opt.DataDir); err != nil {
+			return 0, err
+		}
+	} else {
+		ds, err := data.Load(spec, data.Train, "")
+		if err != nil {
+			return 0, err
+		}
+		x, d, n = pixels(ds), ds.ImageSize(), ds.N
+	}
+	what := map[string]string{FeaturesResNet50: "ResNet-50 features", FeaturesNone: "normalised pixels"}[features]
+	say("choosing the number of clusters in %d..%d on %s (modularity of k-means partitions on a 10-NN graph) ", kmin, kmax, what)
+	res, err := nclusters.Choose(x, n, d, nclusters.Options{KMin: kmin, KMax: kmax, Seed: uint64(opt.Seed),
+		Progress: func(int) { say(".") }})
+	say("\n")
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return 0, fmt.Errorf("run folder %s: %v", runDir, err)
+	}
+	if err := res.Plot(filepath.Join(runDir, "clusters-auto.png"), fmt.Sprintf("Choice of K on %s (%d of %d images)", what, res.N, n)); err != nil {
+		return 0, err
+	}
+	if err := res.WriteCSV(filepath.Join(runDir, "clusters-auto.csv")); err != nil {
+		return 0, err
+	}
+	say("clusters: %d (largest modularity %.3f at K = %d; the smallest K within one standard deviation of it, %.3f); curve in %s\n",
+		res.K, res.Q[res.ArgMax-res.Ks[0]], res.ArgMax, res.Cutoff, filepath.Join(runDir, "clusters-auto.png"))
+	return res.K, nil
+}
+
+// pixels returns the images of ds as float32 rows scaled to [0, 1].
+func pixels(ds *data.Dataset) []float32 {
+	x := make([]float32, len(ds.Images))
+	for i, v := range ds.Images {
+		x[i] = float32(v) / 255
+	}
+	return x
+}
