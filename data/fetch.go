@@ -244,7 +244,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 			}
 			defer r.Close()
 			st, _ := r.Stat()
-			p := newProgress(out, "copy "+f.name, st.Size())
+			p := NewProgress(out, "copy "+f.name, st.Size())
 			defer p.Finish()
 			_, err = io.Copy(io.MultiWriter(w, p), r)
 			return err
@@ -265,7 +265,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 			if resp.StatusCode != http.StatusOK {
 				return fmt.Errorf("HTTP %s", resp.Status)
 			}
-			p := newProgress(out, "download "+f.name, resp.ContentLength)
+			p := NewProgress(out, "download "+f.name, resp.ContentLength)
 			defer p.Finish()
 			_, err = io.Copy(io.MultiWriter(w, p), resp.Body)
 			return err
@@ -481,7 +481,7 @@ func extractArchive(archive, dir string, set remoteSet, out io.Writer) (err erro
 	}
 	defer fh.Close()
 	st, _ := fh.Stat()
-	p := newProgress(out, "extract "+filepath.Base(archive), st.Size())
+	p := NewProgress(out, "extract "+filepath.Base(archive), st.Size())
 	zr, err := gzip.NewReader(io.TeeReader(fh, p))
 	if err != nil {
 		return fmt.Errorf("%s: not a gzip archive (%v)", archive, shortErr(err))

@@ -224,7 +224,7 @@ func TestGetNames(t *testing.T) {
 
 func TestLineProgress(t *testing.T) {
 	var out bytes.Buffer
-	p := newProgress(&out, "copy x", 100)
+	p := NewProgress(&out, "copy x", 100)
 	for range 20 {
 		p.Write(make([]byte, 5))
 	}

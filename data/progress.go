@@ -9,8 +9,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// progress counts bytes as they are written to it and reports them.
-type progress interface {
+// Progress counts bytes as they are written to it and reports them.
+type Progress interface {
 	io.Writer
 	Finish()
 }
@@ -25,10 +25,10 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// newProgress reports the progress of a transfer of total bytes (-1 if unknown) to out: a progress
+// NewProgress reports the progress of a transfer of total bytes (-1 if unknown) to out: a progress
 // bar on a terminal, plain lines at every 10% (or every 64 MiB when the total is unknown)
 // otherwise, nothing when out is nil.
-func newProgress(out io.Writer, desc string, total int64) progress {
+func NewProgress(out io.Writer, desc string, total int64) Progress {
 	switch {
 	case out == nil:
 		return nopProgress{}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/cct-dev/cct/data"
 	"io"
 	"net/http"
 	"os"
@@ -215,7 +216,7 @@ func download(url, dst string, e Entry, opt GetOptions) error {
 	if total <= 0 {
 		total = e.Size
 	}
-	p := newProgress(opt.Out, "download "+e.Tarball(), total)
+	p := data.NewProgress(opt.Out, "download "+e.Tarball(), total)
 	_, err = io.Copy(f, io.TeeReader(resp.Body, p))
 	p.Finish()
 	if cerr := f.Close(); err == nil {
@@ -259,7 +260,7 @@ func extract(path, dst string, out io.Writer) error {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	p := newProgress(out, "unpack "+filepath.Base(path), st.Size())
+	p := data.NewProgress(out, "unpack "+filepath.Base(path), st.Size())
 	defer p.Finish()
 	zr, err := gzip.NewReader(io.TeeReader(f, p))
 	if err != nil {
