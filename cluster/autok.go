@@ -7,12 +7,8 @@ import (
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval/nclusters"
+	"github.com/cct-dev/cct/models/featcache"
 )
-
-// FeatureMatrix returns the pretrained features (n×d float32, row-major) of the images of an
-// imagefolder dataset spec, for --clusters auto with --features resnet50. Nil in a build without
-// pretrained features.
-var FeatureMatrix func(spec, dataDir string) (x []float32, n, d int, err error)
 
 // chooseK returns the number of clusters: the --clusters value, or the one package nclusters
 // chooses on the features (resnet50) or on the normalised pixels at the network's input size
@@ -37,21 +33,22 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 	if kmax < kmin {
 		return 0, fmt.Errorf("%s: %d images are too few to choose the number of clusters (at least %d needed); give --clusters K", opt.Dir, n, 10*kmin)
 	}
+	ds, err := data.Load(spec, data.Train, "")
+	if err != nil {
+		return 0, err
+	}
+	n = ds.N
 	var x []float32
 	var d int
 	if features == FeaturesResNet50 {
-		if FeatureMatrix == nil {
-			return 0, fmt.Errorf("--clusters auto: this build of cct has no pretrained features; use --features none or --clusters K")
-		}
-		if x, n, d, err = FeatureMatrix(spec, opt.DataDir); err != nil {
-			return 0, err
-		}
-	} else {
-		ds, err := data.Load(spec, data.Train, "")
+		fs, err := featcache.Compute(ds, featcache.Options{Backbone: FeaturesResNet50, DataDir: opt.DataDir,
+			Backend: opt.Backend, Log: sayWriter(say)})
 		if err != nil {
 			return 0, err
 		}
-		x, d, n = pixels(ds), ds.ImageSize(), ds.N
+		x, d = fs.Features, fs.D
+	} else {
+		x, d = pixels(ds), ds.ImageSize()
 	}
 	what := map[string]string{FeaturesResNet50: "ResNet-50 features", FeaturesNone: "normalised pixels"}[features]
 	say("choosing the number of clusters in %d..%d on %s (modularity of k-means partitions on a 10-NN graph) ", kmin, kmax, what)
@@ -82,4 +79,12 @@ func pixels(ds *data.Dataset) []float32 {
 		x[i] = float32(v) / 255
 	}
 	return x
+}
+
+// sayWriter is an io.Writer that prints through say.
+type sayWriter func(string, ...any)
+
+func (s sayWriter) Write(p []byte) (int, error) {
+	s("%s", p)
+	return len(p), nil
 }

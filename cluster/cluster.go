@@ -18,6 +18,7 @@ import (
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval/gallery"
+	"github.com/cct-dev/cct/models/weights"
 	"github.com/cct-dev/cct/train"
 )
 
@@ -165,7 +166,10 @@ func plan(opt Options, runsDir, name string, say func(string, ...any)) (train.Co
 		return train.Config{}, fmt.Errorf("flag --features: %q, expected resnet50 or none", opt.Features)
 	}
 
-	spec := fmt.Sprintf("imagefolder:%s,labels=%s,bad=skip", dir, labels)
+	// ResNet-50 reads 224×224 images: the folder's images are read at their median size, at most
+	// 224 (square), and enlarged or shrunk to 224 by the network's preprocessing.
+	side := min(max(shape.MedianH, shape.MedianW), 224)
+	spec := fmt.Sprintf("imagefolder:%s,size=%dx%d,labels=%s,bad=skip", dir, side, side, labels)
 	if features == FeaturesNone {
 		spec = fmt.Sprintf("imagefolder:%s,size=%dx%d,channels=%d,labels=%s,bad=skip", dir, shape.H, shape.W, shape.C, labels)
 	}
@@ -201,15 +205,17 @@ func parseClusters(s string) (int, error) {
 	return k, nil
 }
 
-// WeightsCached reports whether the ImageNet ResNet-50 weights are cached: a non-empty folder
-// weights/resnet50 under the data folder (dataDir, else $CCT_DATA, else ~/.cache/cct). It returns
+// WeightsCached reports whether the ImageNet ResNet-50 weights are cached and complete in the
+// data folder (dataDir, else $CCT_DATA, else ~/.cache/cct; see package weights), and returns
 // the folder looked at.
 func WeightsCached(dataDir string) (string, bool) {
-	root, err := data.Dir(dataDir)
+	wdir, err := weights.Dir(dataDir)
 	if err != nil {
 		return "", false
 	}
-	dir := filepath.Join(root, "weights", "resnet50")
-	entries, err := os.ReadDir(dir)
-	return dir, err == nil && len(entries) > 0
+	p, err := weights.Path(wdir, FeaturesResNet50)
+	if err != nil {
+		return filepath.Join(wdir, FeaturesResNet50), false
+	}
+	return p, true
 }

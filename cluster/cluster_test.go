@@ -15,6 +15,7 @@ import (
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval/gallery"
+	"github.com/cct-dev/cct/models/resnet50/resnet50test"
 )
 
 // checksums returns the SHA-256 of every file under dir, with its mode, by relative path.
@@ -31,7 +32,8 @@ func checksums(t *testing.T, dir string) map[string]string {
 		}
 		info, _ := e.Info()
 		rel, _ := filepath.Rel(dir, p)
-		out[rel] = string(sha256.New().Sum(b)) + info.Mode().String()
+		sum := sha256.Sum256(b)
+		out[rel] = string(sum[:]) + info.Mode().String()
 		return nil
 	})
 	if err != nil {
@@ -199,6 +201,44 @@ func TestRunFolder(t *testing.T) {
 	sameSums(t, before, checksums(t, in))
 }
 
+// TestRunFolderFeatures: with ResNet-50 weights cached (a small random network stands in), the
+// default is the linear head on their features; K is chosen on them; a second run reads every
+// image's features from the cache.
+func TestRunFolderFeatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a small network on 25 images")
+	}
+	tmp := t.TempDir()
+	dataDir := filepath.Join(tmp, "data")
+	resnet50test.Install(t, dataDir)
+	in := filepath.Join(tmp, "photos")
+	writeMixedFolder(t, in, 24)
+	before := checksums(t, in)
+	var out bytes.Buffer
+	res, err := Run(Options{Dir: in, Clusters: "auto", DataDir: dataDir, Out: filepath.Join(tmp, "runs", "a"), Stdout: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	log := out.String()
+	for _, s := range []string{"features: resnet50, because", "0 cached", "computing the features of", "choosing the number of clusters in 2..2 on ResNet-50 features", "training: linear, cce, 2 clusters"} {
+		if !strings.Contains(log, s) {
+			t.Errorf("output lacks %q:\n%s", s, log)
+		}
+	}
+	items, err := gallery.ReadAssignments(filepath.Join(res.RunDir, "assignments.csv"))
+	if err != nil || len(items) != 25 || !strings.HasPrefix(items[0].Path, in) {
+		t.Fatalf("assignments: %v, %d rows", err, len(items))
+	}
+	out.Reset()
+	if _, err := Run(Options{Dir: in, Clusters: "2", DataDir: dataDir, Out: filepath.Join(tmp, "runs", "b"), Stdout: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if log := out.String(); !strings.Contains(log, "25 cached") || strings.Contains(log, "computing") {
+		t.Errorf("second run did not reuse the cached features:\n%s", log)
+	}
+	sameSums(t, before, checksums(t, in))
+}
+
 // TestRunErrors: an empty folder, too few images and bad flags are one-line errors.
 func TestRunErrors(t *testing.T) {
 	tmp := t.TempDir()
@@ -262,7 +302,7 @@ func TestChooseShape(t *testing.T) {
 }
 
 // TestConfig: the generated configurations validate; epochs follow the folder size; the
-// pretrained-features path goes through FeaturesKey only.
+// pretrained-features path is the linear head on data.features.
 func TestConfig(t *testing.T) {
 	shape := Shape{H: 28, W: 28, C: 1, Pipeline: "digits", Normalize: "mnist"}
 	cfg, err := Config("x", "imagefolder:d,size=28x28,channels=1", FeaturesNone, shape, 10000, 10, 0, 0, "")
@@ -275,27 +315,25 @@ func TestConfig(t *testing.T) {
 	if cfg, _ = Config("x", "imagefolder:d", FeaturesNone, shape, 60, 3, 0, 0, ""); cfg.Batch != 60 || cfg.Epochs != 50 {
 		t.Errorf("small folder: batch %d epochs %d", cfg.Batch, cfg.Epochs)
 	}
-	_, err = Config("x", "imagefolder:d", FeaturesResNet50, shape, 1000, 10, 0, 0, "")
-	if err == nil {
-		// A build whose trainer knows the key: the configuration is the linear head on features.
-		return
-	}
-	if !strings.Contains(err.Error(), FeaturesKey) || !strings.Contains(err.Error(), "--features none") {
-		t.Errorf("resnet50 without the key: %v", err)
+	cfg, err = Config("x", "imagefolder:d", FeaturesResNet50, shape, 1000, 10, 0, 0, "")
+	if err != nil || cfg.Model.Name != "linear" || cfg.Data.Features != "resnet50" {
+		t.Errorf("resnet50: %v %+v", err, cfg)
 	}
 }
 
-// TestWeightsCached looks for a non-empty weights/resnet50 folder under the data folder.
+// TestWeightsCached: only complete, verified weights count.
 func TestWeightsCached(t *testing.T) {
 	dir := t.TempDir()
 	if _, ok := WeightsCached(dir); ok {
 		t.Error("empty data folder: weights found")
 	}
 	os.MkdirAll(filepath.Join(dir, "weights", "resnet50"), 0o755)
-	if _, ok := WeightsCached(dir); ok {
-		t.Error("empty weights folder: weights found")
-	}
 	os.WriteFile(filepath.Join(dir, "weights", "resnet50", "model.json"), []byte("{}"), 0o644)
+	if _, ok := WeightsCached(dir); ok {
+		t.Error("unverified weights folder: weights found")
+	}
+	os.RemoveAll(filepath.Join(dir, "weights"))
+	resnet50test.Install(t, dir)
 	if p, ok := WeightsCached(dir); !ok || p != filepath.Join(dir, "weights", "resnet50") {
 		t.Errorf("weights not found: %s", p)
 	}

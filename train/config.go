@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cct-dev/cct/augment"
+	"github.com/cct-dev/cct/models/featcache"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -43,6 +44,9 @@ type DataConfig struct {
 	Split  string `yaml:"split" doc:"training split: train, test, all (train+test), unlabeled, or '+'-joined splits"`
 	Dir    string `yaml:"dir" doc:"data folder (empty: $CCT_DATA, else ~/.cache/cct)"`
 	Subset int    `yaml:"subset" doc:"train on a seeded random subset of this many examples (0: all)"`
+	// Features replaces the images by their fixed features under a pretrained backbone (package
+	// featcache), for the linear head of Table 2 and cct cluster.
+	Features string `yaml:"features" doc:"pretrained backbone whose fixed features replace the images: none, or resnet50 (ImageNet ResNet-50, 2048-d; computed once per image and cached in the data folder's features/; needs model.name linear)"`
 }
 
 // ModelConfig chooses the network.
@@ -72,7 +76,7 @@ type OptimConfig struct {
 type AugmentConfig struct {
 	Pipeline  string  `yaml:"pipeline" doc:"augmentation pipeline of the extra view: none, digits, cifar, stl, scan"`
 	Weight    float64 `yaml:"weight" doc:"β, weight of the augmented-view term (0: no augmented view for cce/miadm/sela)"`
-	Normalize string  `yaml:"normalize" doc:"input normalisation preset: none, mnist, cifar10, cifar20, stl (ImageNet)"`
+	Normalize string  `yaml:"normalize" doc:"input normalisation: for images a preset (none, mnist, cifar10, cifar20, stl = ImageNet); for feature vectors none, l2 (x/‖x‖₂) or sqrt-l2 (sign(x)·√|x|, then l2)"`
 	Workers   int     `yaml:"workers" doc:"goroutines preparing batches (0: number of CPUs)"`
 	BNStats   string  `yaml:"bn_stats" doc:"training views whose batch statistics update the batch-norm running averages used at evaluation: all (as PyTorch's train mode) or clean (not the augmented view)"`
 	// Options tunes the pipeline (rotation range, crop padding, …); see augment.Options. A zero
@@ -347,6 +351,7 @@ func (c *Config) Validate() error {
 		{c.Data.Name == "", "key data.name: empty"},
 		{c.Data.Split == "", "key data.split: empty"},
 		{c.Data.Subset < 0, "key data.subset: must be ≥ 0"},
+		{c.usesFeatures() && c.Model.Name != "linear", "key data.features: pretrained features train model.name linear"},
 		{c.Model.Clusters < 0 || c.Model.Clusters == 1, "key model.clusters: must be 0 (number of classes) or ≥ 2"},
 		{c.Model.Init != "" && c.Model.Name != "resnet18" && c.Model.Name != "resnet18-torchvision", "key model.init: PyTorch weights load into model.name resnet18 or resnet18-torchvision"},
 		{c.Model.InitPrefix != "" && c.Model.Init == "", "key model.init_prefix: set without model.init"},
@@ -389,6 +394,7 @@ func (c *Config) Validate() error {
 	}
 	for _, e := range []error{
 		oneOf("loss", c.Loss, Losses...),
+		oneOf("data.features", orDefault(c.Data.Features, "none"), append([]string{"none"}, featcache.Backbones...)...),
 		oneOf("optim.name", c.Optim.Name, "adam", "sgd"),
 		oneOf("optim.schedule", c.Optim.Schedule, "constant", "cosine"),
 		oneOf("augment.bn_stats", c.Augment.BNStats, "all", "clean"),

@@ -155,7 +155,7 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("flag --data-dir: %v", err)
 	}
-	ds, err := data.Load(name, orDefault(opt.Split, "all"), dataDir)
+	ds, err := loadData(&cfg, name, orDefault(opt.Split, "all"), dataDir, nil)
 	if err != nil {
 		return 0, fmt.Errorf("flag --data: %v", err)
 	}

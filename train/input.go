@@ -2,6 +2,8 @@ package train
 
 import (
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/cct-dev/cct/augment"
 	"github.com/cct-dev/cct/data"
@@ -16,6 +18,45 @@ type inputs struct {
 	norm    *augment.Normalizer
 	pipe    augment.Pipeline // augmented view; nil when none
 	workers int
+	feats   []float32 // feature rows after the feature normalisation (ds.Features when none)
+}
+
+// FeatureNorms lists the augment.normalize values for feature vectors:
+//   - none: the features as they are;
+//   - l2: each row divided by its Euclidean norm, x/‖x‖₂;
+//   - sqrt-l2: power normalisation, each value x replaced by sign(x)·√|x|, then l2 (Perronnin,
+//     Sánchez and Mensink, 2010), which evens out the few large activations of ReLU features.
+var FeatureNorms = []string{"none", "l2", "sqrt-l2"}
+
+// normalizeRows returns the rows of d values of x after the feature normalisation name.
+func normalizeRows(x []float32, d int, name string) ([]float32, error) {
+	switch name {
+	case "", "none":
+		return x, nil
+	case "l2", "sqrt-l2":
+	default:
+		return nil, fmt.Errorf("%q is not a normalisation of feature vectors (%s)", name, strings.Join(FeatureNorms, ", "))
+	}
+	out := make([]float32, len(x))
+	for i := 0; i+d <= len(x); i += d {
+		row, dst := x[i:i+d], out[i:i+d]
+		var ss float64
+		for j, v := range row {
+			w := float64(v)
+			if name == "sqrt-l2" {
+				w = math.Copysign(math.Sqrt(math.Abs(w)), w)
+			}
+			dst[j] = float32(w)
+			ss += w * w
+		}
+		if ss > 0 {
+			inv := float32(1 / math.Sqrt(ss))
+			for j := range dst {
+				dst[j] *= inv
+			}
+		}
+	}
+	return out, nil
 }
 
 // newInputs prepares ds for the network. pipeline "none" or "" means no augmented view.
@@ -25,10 +66,11 @@ func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
 		if cfg.Pipeline != "none" && cfg.Pipeline != "" {
 			return nil, fmt.Errorf("key augment.pipeline: %q cannot augment the feature vectors of %s; use none", cfg.Pipeline, ds.Name)
 		}
-		if cfg.Normalize != "none" && cfg.Normalize != "" {
-			return nil, fmt.Errorf("key augment.normalize: %q applies to images, %s holds feature vectors; use none", cfg.Normalize, ds.Name)
+		feats, err := normalizeRows(ds.Features, ds.D, cfg.Normalize)
+		if err != nil {
+			return nil, fmt.Errorf("key augment.normalize: %v", err)
 		}
-		in.dims, in.size = []int{ds.D}, ds.D
+		in.dims, in.size, in.feats = []int{ds.D}, ds.D, feats
 		return in, nil
 	}
 	in.dims, in.size = []int{ds.H, ds.W, ds.C}, ds.ImageSize()
@@ -80,7 +122,7 @@ func (in *inputs) forEachBatch(order []int, bs int, dropLast, aug bool, seed int
 			idx := order[start:end]
 			x := make([]float32, len(idx)*in.size)
 			for b, i := range idx {
-				copy(x[b*in.size:], in.ds.Feature(i))
+				copy(x[b*in.size:], in.feats[i*in.size:(i+1)*in.size])
 			}
 			if err := fn(idx, x, nil); err != nil {
 				return err

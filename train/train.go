@@ -195,7 +195,7 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key data.dir: %v", err)
 	}
-	full, err := data.Load(cfg.Data.Name, cfg.Data.Split, dataDir)
+	full, err := loadData(cfg, cfg.Data.Name, cfg.Data.Split, dataDir, env)
 	if err != nil {
 		return nil, fmt.Errorf("key data.name: %v", err)
 	}
@@ -211,7 +211,7 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	}
 	evalDS := trainDS
 	if cfg.Eval.Split != "" && cfg.Eval.Split != cfg.Data.Split {
-		evalDS, err = data.Load(cfg.Data.Name, cfg.Eval.Split, dataDir)
+		evalDS, err = loadData(cfg, cfg.Data.Name, cfg.Eval.Split, dataDir, env)
 		if err != nil {
 			return nil, fmt.Errorf("key eval.split: %v", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/data/npy"
+	"github.com/cct-dev/cct/models/featcache"
 	"github.com/cct-dev/cct/models/resnet50"
 	"github.com/cct-dev/cct/models/weights"
 	"github.com/spf13/cobra"
@@ -31,9 +32,13 @@ of a dataset and writes the N×2048 float32 features of its global average pool 
 the labels (int64, -1 where unknown) to FILE.labels.npy when the dataset has any, so that
 --data features:FILE.npy reads both back. Images are resized to 224×224 (bilinear when enlarging,
 area averaging when shrinking), grey is copied to 3 channels, and Keras' "caffe" preprocessing
-is applied. The output is written to a temporary file and renamed, so it is never half-written;
-every 2 minutes the rows done so far are saved beside it (FILE.partial.npy and .json), and running
-the same command again after an interruption continues from them.
+is applied. The output is written to a temporary file and renamed, so it is never half-written.
+
+Each image's row is also kept in the features cache (DATA-DIR/features/resnet50-ID/, about 8 KB
+per image, keyed by the image's content and the weights), saved every 2 minutes while running:
+an interrupted run continues where it stopped, and the same images are never computed twice,
+whatever dataset, split or order they come in (cct train with data.features: resnet50 and
+cct cluster read the same cache).
 
 With --classify it prints the 5 most probable ImageNet classes of each image file given (JPEG,
 PNG or GIF), a quick check that the weights work.`,
@@ -84,13 +89,12 @@ func runFeatures(cmd *cobra.Command, o featuresFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := resnet50.Open(path)
-	if err != nil {
-		return err
-	}
-	opt := resnet50.Options{BatchSize: o.batch, Backend: o.backend}
 	if o.classify {
-		return classify(cmd, m, opt, args, o.top)
+		m, err := resnet50.Open(path)
+		if err != nil {
+			return err
+		}
+		return classify(cmd, m, resnet50.Options{BatchSize: o.batch, Backend: o.backend}, args, o.top)
 	}
 	name, split := o.data, o.split
 	if n, s, ok := strings.Cut(o.data, ":"); ok && isBuiltin(n) {
@@ -107,27 +111,18 @@ func runFeatures(cmd *cobra.Command, o featuresFlags, args []string) error {
 	if !ds.IsImage() {
 		return fmt.Errorf("dataset %s: holds features, not images", o.data)
 	}
-	be, err := m.BackendInfo(o.backend)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "features: %s %s, %d images of %s, backend %s, batch %d\n", name, split, ds.N, ds.Shape(), be, o.batch)
-	progress, finish := resnet50.ProgressBar(os.Stderr, "features")
-	opt.Progress = progress
 	start := time.Now()
-	key := fmt.Sprintf("%s %s %d %dx%dx%d", name, split, ds.N, ds.H, ds.W, ds.C)
-	feats, err := m.FeaturesResumable(ds.Images, ds.N, ds.H, ds.W, ds.C, o.out, resnet50.ExtractOptions{Options: opt, Key: key})
-	finish()
+	fs, err := featcache.Compute(ds, featcache.Options{Backbone: o.backbone, DataDir: o.dataDir, Model: path,
+		Backend: o.backend, Batch: o.batch, Log: os.Stderr})
 	if err != nil {
 		return err
 	}
 	sec := time.Since(start).Seconds()
-	if err := npy.WriteFloat32(o.out, []int{ds.N, m.Arch.FeatureDim()}, feats); err != nil {
+	if err := npy.WriteFloat32(o.out, []int{fs.N, fs.D}, fs.Features); err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	resnet50.RemoveCheckpoint(o.out)
-	fmt.Fprintf(out, "wrote %s (%d×%d float32)\n", o.out, ds.N, m.Arch.FeatureDim())
+	fmt.Fprintf(out, "wrote %s (%d×%d float32)\n", o.out, fs.N, fs.D)
 	if known(ds.Labels) {
 		lp := labelsPath(o.out)
 		ls := make([]int64, ds.N)
@@ -139,8 +134,7 @@ func runFeatures(cmd *cobra.Command, o featuresFlags, args []string) error {
 		}
 		fmt.Fprintf(out, "wrote %s (%d labels, %d classes)\n", lp, ds.N, ds.NumClasses())
 	}
-	fmt.Fprintf(out, "%.2f images/s, %.1f GFLOP/s (%.2f GFLOP per image)\n",
-		float64(ds.N)/sec, 2*float64(m.Arch.MACs())*float64(ds.N)/sec/1e9, 2*float64(m.Arch.MACs())/1e9)
+	fmt.Fprintf(out, "%d images in %.1fs\n", ds.N, sec)
 	return nil
 }
 

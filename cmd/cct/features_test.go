@@ -11,37 +11,8 @@ import (
 
 	"github.com/cct-dev/cct/data/npy"
 	"github.com/cct-dev/cct/models/resnet50"
-	"github.com/cct-dev/cct/models/weights"
+	"github.com/cct-dev/cct/models/resnet50/resnet50test"
 )
-
-// installTinyResNet puts a small random network of the ResNet-50 family in the weights cache of
-// data folder dir, where `cct weights get resnet50` would put the ImageNet one.
-func installTinyResNet(t *testing.T, dir string) {
-	t.Helper()
-	e, err := weights.Lookup("resnet50")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "weights", "resnet50")
-	mdir := filepath.Join(p, "ResNet50")
-	if err := os.MkdirAll(mdir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := resnet50.WriteRandom(mdir, resnet50.TinyArch, 1); err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(p, "assets"), 0o755)
-	if err := os.Rename(filepath.Join(mdir, "labels.json"), filepath.Join(p, "assets", "labels.json")); err != nil {
-		t.Fatal(err)
-	}
-	// The marker `weights get` writes once a package is unpacked and verified.
-	if err := os.WriteFile(filepath.Join(p, ".integrity"), []byte(e.Integrity+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := weights.Path(filepath.Join(dir, "weights"), "resnet50"); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func writePNG(t *testing.T, path string, h, w int, seed int) {
 	t.Helper()
@@ -63,7 +34,7 @@ func writePNG(t *testing.T, path string, h, w int, seed int) {
 
 func TestFeaturesCommand(t *testing.T) {
 	dataDir := t.TempDir()
-	installTinyResNet(t, dataDir)
+	resnet50test.Install(t, dataDir)
 	photos := t.TempDir()
 	for i, class := range []string{"a", "a", "b"} {
 		os.MkdirAll(filepath.Join(photos, class), 0o755)
@@ -133,7 +104,7 @@ func TestFeaturesCommandErrors(t *testing.T) {
 		t.Errorf("missing --out: %v", err)
 	}
 	dataDir := t.TempDir()
-	installTinyResNet(t, dataDir)
+	resnet50test.Install(t, dataDir)
 	bad := filepath.Join(t.TempDir(), "x.jpg")
 	os.WriteFile(bad, []byte("not an image"), 0o644)
 	if _, err := execute("features", "--classify", bad, "--data-dir", dataDir); err == nil || !strings.Contains(err.Error(), bad) {

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/models/tfjs"
@@ -297,68 +295,3 @@ func TestMACs(t *testing.T) {
 	t.Logf("ResNet-50: %.4g MAC per image", float64(ResNet50.MACs()))
 }
 
-func TestFeaturesResumable(t *testing.T) {
-	m, err := Open(randomKeras(tinyArch, 5).write(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(1, 5))
-	n, h, w, c := 7, 20, 20, 3
-	img := make([]uint8, n*h*w*c)
-	for i := range img {
-		img[i] = uint8(r.IntN(256))
-	}
-	want, err := m.Features(img, n, h, w, c, Options{BatchSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "f.npy")
-	// A run that checkpoints after every batch and fails in its third batch.
-	calls := 0
-	opt := ExtractOptions{Options: Options{BatchSize: 2}, Key: "k", Every: time.Nanosecond}
-	opt.Progress = func(done, total int) {
-		calls++
-		if calls == 3 {
-			panic("interrupted")
-		}
-	}
-	func() {
-		defer func() { recover() }()
-		m.FeaturesResumable(img, n, h, w, c, out, opt)
-	}()
-	rows, rec := CheckpointFiles(out)
-	if _, err := os.Stat(rec); err != nil {
-		t.Fatalf("no checkpoint record: %v", err)
-	}
-	// Resuming starts after the 4 saved rows: progress begins at 6.
-	var first int
-	opt.Progress = func(done, total int) {
-		if first == 0 {
-			first = done
-		}
-	}
-	got, err := m.FeaturesResumable(img, n, h, w, c, out, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first != 6 {
-		t.Errorf("resumed run reported %d first, want 6 (after the 4 saved rows)", first)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("value %d: %v, want %v", i, got[i], want[i])
-		}
-	}
-	// Another key ignores the checkpoint.
-	first = 0
-	opt.Key = "other"
-	if _, err := m.FeaturesResumable(img, n, h, w, c, out, opt); err != nil || first != 2 {
-		t.Errorf("other key: first progress %d, %v", first, err)
-	}
-	RemoveCheckpoint(out)
-	for _, p := range []string{rows, rec} {
-		if _, err := os.Stat(p); err == nil {
-			t.Errorf("%s left", p)
-		}
-	}
-}

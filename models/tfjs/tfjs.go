@@ -123,6 +123,26 @@ type topology struct {
 	} `json:"model_config"`
 }
 
+// Files returns the model.json at path followed by the weight shards its manifest lists, in
+// manifest order (the files Read reads).
+func Files(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %v", path, unwrap(err))
+	}
+	var mf modelFile
+	if err := json.Unmarshal(raw, &mf); err != nil {
+		return nil, fmt.Errorf("%s: not a TensorFlow.js model.json: %v", path, err)
+	}
+	files := []string{path}
+	for _, g := range mf.Manifest {
+		for _, p := range g.Paths {
+			files = append(files, filepath.Join(filepath.Dir(path), p))
+		}
+	}
+	return files, nil
+}
+
 // maxTensorValues bounds a single tensor (2^31 values) so that a corrupt shape cannot ask for
 // more memory than any real layer uses.
 const maxTensorValues = 1 << 31

@@ -11,11 +11,14 @@ import (
 
 // Write saves tensors in the layers format: dir/model.json with the given Keras topology (the
 // "modelTopology" object) and one manifest group of float32 shards of at most shardBytes bytes
-// each (group1-shardKofN.bin), as the TensorFlow.js converter lays them out. It is meant for tests
+// each (group1-shardKofN.bin), creating dir if needed, as the TensorFlow.js converter lays them out. It is meant for tests
 // and small converted models.
 func Write(dir string, topology json.RawMessage, tensors []*Tensor, shardBytes int) error {
 	if shardBytes <= 0 || shardBytes%4 != 0 {
 		return fmt.Errorf("tfjs.Write: shard size %d is not a positive multiple of 4", shardBytes)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	var all []byte
 	type entry struct {

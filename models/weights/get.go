@@ -75,7 +75,7 @@ func get(e Entry, opt GetOptions) (string, error) {
 	if err := extract(tgz, unpacked, opt.Out); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(unpacked, integrityFile), []byte(e.Integrity+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(unpacked, IntegrityFile), []byte(e.Integrity+"\n"), 0o644); err != nil {
 		return "", err
 	}
 	if err := complete(unpacked, e); err != nil {

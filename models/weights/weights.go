@@ -92,9 +92,9 @@ func Dir(dataDir string) (string, error) {
 	return filepath.Join(d, "weights"), nil
 }
 
-// integrityFile, inside an entry's folder, records the integrity of the tarball it was unpacked
+// IntegrityFile, inside an entry's folder, records the integrity of the tarball it was unpacked
 // from; it is written before the folder is renamed into place.
-const integrityFile = ".integrity"
+const IntegrityFile = ".integrity"
 
 // Path returns the folder of the cached weights name in the cache folder dir (see Dir), or an
 // error saying how to get them.
@@ -112,9 +112,9 @@ func Path(dir, name string) (string, error) {
 
 // complete checks that folder p holds entry e, unpacked from the tarball of e.Integrity.
 func complete(p string, e Entry) error {
-	b, err := os.ReadFile(filepath.Join(p, integrityFile))
+	b, err := os.ReadFile(filepath.Join(p, IntegrityFile))
 	if err != nil {
-		return fmt.Errorf("no %s", filepath.Join(e.Name, integrityFile))
+		return fmt.Errorf("no %s", filepath.Join(e.Name, IntegrityFile))
 	}
 	if strings.TrimSpace(string(b)) != e.Integrity {
 		return fmt.Errorf("%s holds another version", p)
