@@ -13,8 +13,16 @@ import (
 // from the cache under the data folder), so that the linear head trains on them.
 func loadData(cfg *Config, name, split, dataDir string, env *runEnv) (*data.Dataset, error) {
 	ds, err := data.Load(name, split, dataDir)
-	if err != nil || !cfg.usesFeatures() {
-		return ds, err
+	if err != nil {
+		return nil, err
+	}
+	return pretrainedFeatures(cfg, ds, dataDir, env)
+}
+
+// pretrainedFeatures returns ds itself, or its features when the job sets data.features.
+func pretrainedFeatures(cfg *Config, ds *data.Dataset, dataDir string, env *runEnv) (*data.Dataset, error) {
+	if !cfg.usesFeatures() {
+		return ds, nil
 	}
 	// Extraction can take minutes: its progress goes to stderr even for a quiet run.
 	var log io.Writer = os.Stderr

@@ -136,19 +136,24 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 		return 0, err
 	}
 	name := opt.Data
-	if strings.HasPrefix(name, "imagefolder:") && len(st.Input) == 3 {
+	if strings.HasPrefix(name, "imagefolder:") {
 		spec, err := data.ParseName(name)
 		if err != nil {
 			return 0, fmt.Errorf("flag --data: %v", err)
 		}
-		if _, ok := spec.Options["size"]; !ok {
-			name += fmt.Sprintf(",size=%dx%d", st.Input[0], st.Input[1])
+		// Read the images at the size the network (or, on pretrained features, the job's
+		// dataset) had.
+		add := map[string]string{"bad": "skip"}
+		if len(st.Input) == 3 {
+			add["size"] = fmt.Sprintf("%dx%d", st.Input[0], st.Input[1])
+			add["channels"] = fmt.Sprint(st.Input[2])
+		} else if job, err := data.ParseName(cfg.Data.Name); err == nil && cfg.usesFeatures() && job.Options["size"] != "" {
+			add["size"] = job.Options["size"]
 		}
-		if _, ok := spec.Options["channels"]; !ok {
-			name += fmt.Sprintf(",channels=%d", st.Input[2])
-		}
-		if _, ok := spec.Options["bad"]; !ok {
-			name += ",bad=skip"
+		for _, k := range []string{"size", "channels", "bad"} {
+			if _, ok := spec.Options[k]; !ok && add[k] != "" {
+				name += "," + k + "=" + add[k]
+			}
 		}
 	}
 	dataDir, err := data.Dir(orDefault(opt.DataDir, cfg.Data.Dir))

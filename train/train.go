@@ -195,7 +195,7 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key data.dir: %v", err)
 	}
-	full, err := loadData(cfg, cfg.Data.Name, cfg.Data.Split, dataDir, env)
+	full, err := data.Load(cfg.Data.Name, cfg.Data.Split, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("key data.name: %v", err)
 	}
@@ -208,6 +208,9 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key data.subset: %v", err)
 		}
+	}
+	if trainDS, err = pretrainedFeatures(cfg, trainDS, dataDir, env); err != nil {
+		return nil, fmt.Errorf("key data.features: %v", err)
 	}
 	evalDS := trainDS
 	if cfg.Eval.Split != "" && cfg.Eval.Split != cfg.Data.Split {
