@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/cct-dev/cct/eval"
@@ -15,6 +16,34 @@ type TableOptions struct {
 	Rows, Cols string
 	// Metric is acc, nmi, ari or all (ACC / NMI / ARI in each cell).
 	Metric string
+	// ColLabels renames column values in the header (e.g. a long imagefolder: name to
+	// "CIFAR-10 JPEG"); Paper cells are looked up by the renamed value.
+	ColLabels map[string]string
+	// Paper holds published values by (row, column): when set, every column is shown as a pair,
+	// the paper's value and ours.
+	Paper map[[2]string]string
+}
+
+// ReadPaper reads published values for TableOptions.Paper from a CSV file of lines
+// "row,column,value" ('#' starts a comment line).
+func ReadPaper(path string) (map[[2]string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("paper values: %v", err)
+	}
+	out := map[[2]string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, ",")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("%s:%d: want row,column,value, got %q", path, i+1, line)
+		}
+		out[[2]string{strings.TrimSpace(f[0]), strings.TrimSpace(f[1])}] = strings.TrimSpace(f[2])
+	}
+	return out, nil
 }
 
 // Table reads report.json of each job folder and renders a markdown table of mean (std) over runs,
@@ -63,6 +92,9 @@ func Table(dirs []string, opt TableOptions) (string, error) {
 			if j.col, err = reportValue(rep, opt.Cols, d); err != nil {
 				return "", fmt.Errorf("flag --cols: %v", err)
 			}
+			if l, ok := opt.ColLabels[j.col]; ok {
+				j.col = l
+			}
 		}
 		jobs = append(jobs, j)
 	}
@@ -90,10 +122,24 @@ func Table(dirs []string, opt TableOptions) (string, error) {
 		}
 		cells[[2]string{j.row, j.col}] = cell(j.sum)
 	}
-	fmt.Fprintf(&b, "| %s \\ %s | %s |\n|---|%s\n", opt.Rows, opt.Cols, strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
+	head := cols
+	if opt.Paper != nil {
+		head = nil
+		for _, c := range cols {
+			head = append(head, c+" paper", c+" ours")
+		}
+	}
+	fmt.Fprintf(&b, "| %s \\ %s | %s |\n|---|%s\n", opt.Rows, opt.Cols, strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s |", r)
 		for _, c := range cols {
+			if opt.Paper != nil {
+				p, ok := opt.Paper[[2]string{r, c}]
+				if !ok {
+					p = "–"
+				}
+				fmt.Fprintf(&b, " %s |", p)
+			}
 			v, ok := cells[[2]string{r, c}]
 			if !ok {
 				v = "–"

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,8 @@ func newEvalCmd() *cobra.Command {
 	var split, backendSpec string
 	var batch int
 	var asJSON, table bool
+	var paper string
+	var colLabels []string
 	var topt train.TableOptions
 	cmd := &cobra.Command{
 		Use:   "eval RUN_FOLDER... [--split test] [--table]",
@@ -29,11 +32,26 @@ as methods × datasets (--rows loss --cols data.name).`,
 		Example: `  cct eval runs/mnist-quick
   cct eval runs/mnist-quick --split train --json
   cct eval --table runs/t3-mnist-cce runs/t3-mnist-imsat
-  cct eval --table --rows loss --cols data.name --metric acc runs/t2-*`,
+  cct eval --table --rows loss --cols data.name --metric acc runs/t2-*
+  cct eval --table --rows loss --cols data.name --paper scripts/paper/table2.csv runs/t2-quick-*`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			if table {
+				if paper != "" {
+					var err error
+					if topt.Paper, err = train.ReadPaper(paper); err != nil {
+						return err
+					}
+				}
+				topt.ColLabels = map[string]string{}
+				for _, l := range colLabels {
+					v, label, ok := strings.Cut(l, "=")
+					if !ok {
+						return fmt.Errorf("flag --col-label %q: want VALUE=LABEL", l)
+					}
+					topt.ColLabels[v] = label
+				}
 				s, err := train.Table(args, topt)
 				if err != nil {
 					return err
@@ -73,5 +91,7 @@ as methods × datasets (--rows loss --cols data.name).`,
 	f.StringVar(&topt.Rows, "rows", "", "with --table: configuration key whose values are the rows (e.g. loss)")
 	f.StringVar(&topt.Cols, "cols", "", "with --table: configuration key whose values are the columns (e.g. data.name)")
 	f.StringVar(&topt.Metric, "metric", "acc", "with --table and --rows: acc, nmi, ari or all")
+	f.StringVar(&paper, "paper", "", "with --table and --rows: CSV of published values (row,column,value) shown beside ours")
+	f.StringArrayVar(&colLabels, "col-label", nil, "with --table: VALUE=LABEL names a column in the header (repeatable)")
 	return cmd
 }
