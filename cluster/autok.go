@@ -8,6 +8,7 @@ import (
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval/nclusters"
 	"github.com/cct-dev/cct/models/featcache"
+	"github.com/cct-dev/cct/train"
 )
 
 // chooseK returns the number of clusters: the --clusters value, or the one package nclusters
@@ -46,7 +47,11 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 		if err != nil {
 			return 0, err
 		}
-		x, d = fs.Features, fs.D
+		// As the head sees them (see Config).
+		if x, err = train.NormalizeRows(fs.Features, fs.D, featureNorm); err != nil {
+			return 0, err
+		}
+		d = fs.D
 	} else {
 		x, d = pixels(ds), ds.ImageSize()
 	}

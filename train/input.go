@@ -28,8 +28,8 @@ type inputs struct {
 //     Sánchez and Mensink, 2010), which evens out the few large activations of ReLU features.
 var FeatureNorms = []string{"none", "l2", "sqrt-l2"}
 
-// normalizeRows returns the rows of d values of x after the feature normalisation name.
-func normalizeRows(x []float32, d int, name string) ([]float32, error) {
+// NormalizeRows returns the rows of d values of x after the feature normalisation name.
+func NormalizeRows(x []float32, d int, name string) ([]float32, error) {
 	switch name {
 	case "", "none":
 		return x, nil
@@ -66,7 +66,7 @@ func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
 		if cfg.Pipeline != "none" && cfg.Pipeline != "" {
 			return nil, fmt.Errorf("key augment.pipeline: %q cannot augment the feature vectors of %s; use none", cfg.Pipeline, ds.Name)
 		}
-		feats, err := normalizeRows(ds.Features, ds.D, cfg.Normalize)
+		feats, err := NormalizeRows(ds.Features, ds.D, cfg.Normalize)
 		if err != nil {
 			return nil, fmt.Errorf("key augment.normalize: %v", err)
 		}
