@@ -111,3 +111,12 @@ func TestFeaturesCommandErrors(t *testing.T) {
 		t.Errorf("bad image: %v", err)
 	}
 }
+
+// TestDataEnvIsNotADataset: $CCT_DATA names the data folder and never fills --data.
+func TestDataEnvIsNotADataset(t *testing.T) {
+	t.Setenv("CCT_DATA", t.TempDir())
+	out := filepath.Join(t.TempDir(), "f.npy")
+	if _, err := execute("features", "--out", out); err == nil || !strings.Contains(err.Error(), "--data and --out are required") {
+		t.Errorf("CCT_DATA filled --data: %v", err)
+	}
+}

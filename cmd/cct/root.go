@@ -78,6 +78,10 @@ func bindFlags(cmd *cobra.Command) error {
 		if !v.IsSet(f.Name) {
 			return
 		}
+		// $CCT_DATA names the data folder; it never fills a --data flag (a dataset).
+		if f.Name == "data" && !v.InConfig(f.Name) {
+			return
+		}
 		val := v.Get(f.Name)
 		var s string
 		switch x := val.(type) {
