@@ -89,7 +89,7 @@ const featureNorm = "sqrt-l2"
 //
 // features resnet50 (configs/table2-cifar10.yaml, calibrated on fixed features): linear head on
 // power-normalised features (augment.normalize sqrt-l2), collision CE, SGD lr 5 with momentum
-// 0.9, weight decay 0.02, batch 250, epochs chosen so that about featureImagesPerRun images are
+// 0.9, weight decay 0.0004, batch 250, epochs chosen so that about featureImagesPerRun images are
 // seen (5 to 40).
 //
 // The run is evaluated on the whole folder (every image gets a cluster in assignments.csv).
@@ -115,7 +115,7 @@ func Config(name, spec, features string, shape Shape, n, k, epochs int, seed int
 		cfg.Model.Name = "linear"
 		cfg.Batch = min(250, n)
 		cfg.Epochs = min(max(int(math.Round(featureImagesPerRun/float64(n))), 5), 40)
-		cfg.Optim.Name, cfg.Optim.LR, cfg.Optim.Momentum, cfg.Optim.WeightDecay = "sgd", 5, 0.9, 0.02
+		cfg.Optim.Name, cfg.Optim.LR, cfg.Optim.Momentum, cfg.Optim.WeightDecay = "sgd", 5, 0.9, 0.0004
 		cfg.Augment.Pipeline, cfg.Augment.Normalize = "none", featureNorm
 		if err := cfg.Set(FeaturesKey + "=" + FeaturesResNet50); err != nil {
 			return cfg, fmt.Errorf("features resnet50: this build of cct cannot train on pretrained features (%v); use --features none", err)
