@@ -17,7 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/cct-dev/cct/data"

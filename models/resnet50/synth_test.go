@@ -294,4 +294,3 @@ func TestMACs(t *testing.T) {
 	}
 	t.Logf("ResNet-50: %.4g MAC per image", float64(ResNet50.MACs()))
 }
-
