@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func Compute(ds *data.Dataset, opt Options) (*data.Dataset, error) {
 	if !ds.IsImage() {
 		return nil, fmt.Errorf("features %s: %s holds features already, not images", opt.Backbone, ds.Name)
 	}
-	if !known(opt.Backbone) {
+	if !slices.Contains(Backbones, opt.Backbone) {
 		return nil, fmt.Errorf("features %q: unknown backbone (available: %s)", opt.Backbone, strings.Join(Backbones, ", "))
 	}
 	model, err := modelDir(opt)
@@ -96,15 +97,6 @@ func Compute(ds *data.Dataset, opt Options) (*data.Dataset, error) {
 		copy(out.Features[i*d:(i+1)*d], rows[k])
 	}
 	return out, nil
-}
-
-func known(b string) bool {
-	for _, x := range Backbones {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
 
 // modelDir returns the folder of the backbone's files.
