@@ -206,7 +206,7 @@ func finishRun(dir string, info reportInfo, res *runResult, ds *data.Dataset, pr
 		return err
 	}
 	return gallery.Write(dir, items, datasetSource(ds), gallery.Options{
-		Title: fmt.Sprintf("%s: %s on %s", info.cfg.Name, info.cfg.Loss, info.cfg.Data.Name), Clusters: k,
+		Title: fmt.Sprintf("%s: %s on %s", info.cfg.Name, methodLabel(info.cfg), info.cfg.Data.Name), Clusters: k,
 		ClassNames: ds.ClassNames})
 }
 

@@ -151,8 +151,12 @@ func Table(dirs []string, opt TableOptions) (string, error) {
 	return b.String(), nil
 }
 
-// reportValue returns the value of a configuration key recorded in a report.
+// reportValue returns the value of a configuration key recorded in a report; for the key loss, the
+// method as the report names it (IMSAT with its R_SAT variant, e.g. "imsat (VAT)").
 func reportValue(rep *eval.Report, key, dir string) (string, error) {
+	if key == "loss" && rep.Method != "" {
+		return rep.Method, nil
+	}
 	v, ok := rep.Config[key]
 	if !ok {
 		return "", fmt.Errorf("report of %s has no configuration key %s", dir, key)

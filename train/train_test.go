@@ -254,6 +254,29 @@ func TestTable(t *testing.T) {
 	if pivot != want {
 		t.Fatalf("pivot table:\n%s\nwant\n%s", pivot, want)
 	}
+	// IMSAT rows name the R_SAT variant; labelled training shows the plain accuracy, not ACC.
+	imsat := write("d", "imsat", "mnist", 0.7)
+	seeded := func() string {
+		cfg := Default()
+		cfg.Name, cfg.Seeds.Fraction = "e", 0.01
+		dir := filepath.Join(root, "e")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		run := runResult{final: EpochMetrics{Accuracy: 0.6, ACC: 0.95}}
+		if err := writeReport(dir, buildReport(reportInfo{cfg: &cfg}, []runResult{run})); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}()
+	pivot, err = Table([]string{imsat, seeded}, TableOptions{Rows: "loss", Cols: "seeds.fraction"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "| loss \\ seeds.fraction | 0 | 0.01 |\n|---|---|---|\n| imsat (VAT) | 70.00 (0.0) | – |\n| cce | – | 60.00 (0.0) (plain) |\n"
+	if pivot != want {
+		t.Fatalf("pivot table:\n%s\nwant\n%s", pivot, want)
+	}
 	if _, err := Table(dirs, TableOptions{Rows: "loss", Cols: "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("want an unknown-key error, got %v", err)
 	}
