@@ -118,3 +118,22 @@ func TestHelpConfigDocumentsEveryKey(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Config{}), "")
 }
+
+// TestRepositoryConfigsLoad loads every configuration of configs/ and checks that the Table 4
+// scratch configurations start from random weights at one learning rate.
+func TestRepositoryConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "configs", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs found: %v", err)
+	}
+	for _, f := range files {
+		cfg, err := LoadConfig(f, nil)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if strings.HasPrefix(filepath.Base(f), "table4-scratch-") && (cfg.Model.Init != "" || cfg.Optim.BackboneLR != 0) {
+			t.Errorf("%s: a scratch configuration with model.init %q, backbone_lr %g", f, cfg.Model.Init, cfg.Optim.BackboneLR)
+		}
+	}
+}
