@@ -60,6 +60,7 @@ for ds in $DATASETS; do
     stl10) label=STL10 ;;
     cifar10) label=CIFAR10 ;;
     mnist)
+      label=MNIST
       if [ "$BUDGET" = quick ]; then cfg=configs/mnist-quick.yaml; args=(--set runs=3); else cfg=configs/mnist.yaml; fi ;;
     esac ;;
   esac
