@@ -166,12 +166,15 @@ func readJobs(dirs []string, opt TableOptions) ([]tableJob, error) {
 
 // PlotTable draws the grid of Table as a PNG at path: one line per row value, the column values
 // (numbers, e.g. labels.noise) on the x axis, and the mean of the score in percent with ±std error
-// bars on the y axis. The score is the plain accuracy for labelled training, ACC otherwise (metric
-// nmi or ari picks those).
+// bars on the y axis, under title (empty: "SCORE against COLS"). The score is the plain accuracy
+// for labelled training, ACC otherwise (metric nmi or ari picks those).
 func PlotTable(dirs []string, opt TableOptions, path, title string) error {
 	series, yLabel, err := tableSeries(dirs, opt)
 	if err != nil {
 		return err
+	}
+	if title == "" {
+		title = strings.TrimSuffix(yLabel, " (%)") + " against " + opt.Cols
 	}
 	return eval.PlotSeries(path, title, opt.Cols, yLabel, series)
 }

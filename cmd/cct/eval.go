@@ -61,7 +61,7 @@ as a PNG: one line per row value against the (numeric) column values, mean ± st
 				}
 				fmt.Fprint(out, s)
 				if plotPath != "" {
-					return train.PlotTable(args, topt, plotPath, topt.Rows+" against "+topt.Cols)
+					return train.PlotTable(args, topt, plotPath, "")
 				}
 				return nil
 			}
