@@ -244,3 +244,60 @@ func PlotCurves(path, title string, history []Epoch) error {
 		return err
 	})
 }
+
+// Series is one line of PlotSeries: points (X[i], Y[i]) with error bars ±Std[i] (Std may be nil).
+type Series struct {
+	Name string
+	X, Y []float64
+	Std  []float64
+}
+
+// PlotSeries draws one line with points per series against a shared x axis, with ±std error bars
+// where given, and writes the PNG at path atomically.
+func PlotSeries(path, title, xLabel, yLabel string, series []Series) error {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
+	p.Add(plotter.NewGrid())
+	for i, s := range series {
+		if len(s.X) != len(s.Y) || (s.Std != nil && len(s.Std) != len(s.Y)) {
+			return fmt.Errorf("plot %s: series %s has %d x, %d y and %d std values", path, s.Name, len(s.X), len(s.Y), len(s.Std))
+		}
+		xys := make(plotter.XYs, len(s.X))
+		for j := range s.X {
+			xys[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return fmt.Errorf("plot %s: series %s: %v", path, s.Name, err)
+		}
+		c := plotutil.Color(i)
+		line.Color, points.Color = c, c
+		line.Width = vg.Points(1.5)
+		points.Shape = plotutil.Shape(i)
+		p.Add(line, points)
+		p.Legend.Add(s.Name, line, points)
+		if s.Std != nil {
+			errs := make(plotter.YErrors, len(s.Std))
+			for j, v := range s.Std {
+				errs[j].Low, errs[j].High = v, v
+			}
+			bars, err := plotter.NewYErrorBars(struct {
+				plotter.XYer
+				plotter.YErrorer
+			}{xys, errs})
+			if err != nil {
+				return fmt.Errorf("plot %s: series %s: %v", path, s.Name, err)
+			}
+			bars.Color = c
+			p.Add(bars)
+		}
+	}
+	p.Legend.Top = false
+	p.Legend.Left = true
+	img := vgimg.New(6*vg.Inch, 4*vg.Inch)
+	p.Draw(draw.New(img))
+	return WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
+		return err
+	})
+}

@@ -301,3 +301,47 @@ func TestWriteAll(t *testing.T) {
 		t.Errorf("bare report: %d files, want 2", len(entries))
 	}
 }
+
+// TestReportPlainAccuracy: a labelled-training report shows the plain accuracy (no matching) in
+// report.md and keeps it as "accuracy" in report.json; a clustering report shows neither.
+func TestReportPlainAccuracy(t *testing.T) {
+	// Output c should be class c; run 1 swaps two of three classes: plain 1/3, ACC 1.
+	pred, truth := []int{1, 0, 2}, []int{0, 1, 2}
+	s1, err := Evaluate(pred, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Accuracy = PlainAccuracy(pred, truth)
+	s2 := Scores{Accuracy: 1, ACC: 1, NMI: 1, ARI: 1}
+	r := &Report{Name: "seeded", Method: "cce", Labelled: true, Runs: []Scores{s1, s2}}
+	md := r.Markdown()
+	for _, want := range []string{
+		"the figure is the plain accuracy",
+		"| run | plain accuracy | ACC | NMI | ARI |",
+		"| 1 | 33.33 | 100.00 |",
+		"| mean (std) | 66.67 (33.3) | 100.00 (0.0) |", // plain (1/3 + 1)/2, population std 1/3
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	if err := WriteJSON(path, r); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte(`"accuracy"`)) {
+		t.Errorf("report.json lacks accuracy:\n%s", raw)
+	}
+	back, err := ReadJSON(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Labelled || math.Abs(back.Runs[0].Accuracy-1.0/3) > 1e-12 {
+		t.Errorf("read back labelled %v accuracy %v", back.Labelled, back.Runs[0].Accuracy)
+	}
+	r.Labelled = false
+	if md := r.Markdown(); strings.Contains(md, "plain accuracy") {
+		t.Errorf("clustering report mentions plain accuracy:\n%s", md)
+	}
+}

@@ -165,9 +165,6 @@ func Default() Config {
 	}
 }
 
-// Losses lists the values of the key loss.
-var Losses = []string{"cce", "cce-pgd", "miadm", "sela", "migd", "imsat", "iic", "kmeans", "supervised-ce", "supervised-cce", "seeds"}
-
 // LoadConfig reads the YAML file at path (empty path: defaults only) on top of Default, then applies
 // each "key=value" of sets (dotted keys, YAML values), then validates. Unknown keys and values of
 // the wrong type or out of range are errors naming the key.
@@ -406,11 +403,8 @@ func (c *Config) Validate() error {
 			return e
 		}
 	}
-	if c.Loss == "seeds" && c.Seeds.Fraction == 0 {
-		return fmt.Errorf("key seeds.fraction: loss seeds trains on labelled examples only, set a fraction > 0")
-	}
-	if (c.Loss == "iic" || c.Loss == "imsat" && c.IMSAT.SAT == "augment") && c.Augment.Pipeline == "none" {
-		return fmt.Errorf("key augment.pipeline: loss %s needs an augmented view, set a pipeline other than none", c.Loss)
+	if v := c.method().validate; v != nil {
+		return v(c)
 	}
 	return nil
 }
@@ -418,7 +412,8 @@ func (c *Config) Validate() error {
 // Labelled reports whether the method trains on labels (supervised-*, or seeds.fraction > 0), so
 // that output c is class c and the plain accuracy, not the Hungarian-matched ACC, is its figure.
 func (c *Config) Labelled() bool {
-	return strings.HasPrefix(c.Loss, "supervised") || c.Loss == "seeds" || c.Seeds.Fraction > 0
+	m := lookupMethod(c.Loss)
+	return m != nil && m.labelled || c.Seeds.Fraction > 0
 }
 
 // YAML returns the configuration as a YAML document (the resolved config.yaml of a run folder).

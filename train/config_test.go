@@ -118,3 +118,29 @@ func TestHelpConfigDocumentsEveryKey(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Config{}), "")
 }
+
+// TestRepositoryConfigsLoad loads every configuration of configs/ and checks that the Table 4
+// scratch configurations start from random weights at one learning rate.
+func TestRepositoryConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "configs", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs found: %v", err)
+	}
+	for _, f := range files {
+		cfg, err := LoadConfig(f, nil)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if strings.HasPrefix(filepath.Base(f), "table4-scratch-") {
+			if cfg.Model.Init != "" || cfg.Optim.BackboneLR != 0 {
+				t.Errorf("%s: a scratch configuration with model.init %q, backbone_lr %g", f, cfg.Model.Init, cfg.Optim.BackboneLR)
+			}
+			// The paper's setting that scripts/table4.sh adds when the pretext weights exist.
+			if _, err := LoadConfig(f, []string{"model.init=weights/scan/simclr.pth.tar", "optim.lr=0.0001",
+				"optim.backbone_lr=0.00001", "optim.schedule=constant", "optim.warmup=0"}); err != nil {
+				t.Errorf("%s with the pretrained setting: %v", f, err)
+			}
+		}
+	}
+}

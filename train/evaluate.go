@@ -27,7 +27,7 @@ func Evaluate(dir string, opt EvalOptions) (rep *eval.Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Loss == "kmeans" {
+	if !cfg.method().network {
 		return nil, fmt.Errorf("%s is a k-means run, which keeps no network; its report.json holds the metrics", dir)
 	}
 	if opt.Split != "" {
@@ -120,7 +120,7 @@ func Predict(dir string, opt PredictOptions) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if cfg.Loss == "kmeans" {
+	if !cfg.method().network {
 		return 0, fmt.Errorf("%s is a k-means run, which keeps no network to predict with", dir)
 	}
 	run := max(opt.Run, 1)

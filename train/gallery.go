@@ -50,7 +50,7 @@ func WriteGallery(dir string, opt GalleryOptions) error {
 		}
 	}
 	return gallery.Write(dir, items, src, gallery.Options{
-		Title: fmt.Sprintf("%s: %s on %s", cfg.Name, cfg.Loss, cfg.Data.Name), Clusters: k, ClassNames: names,
+		Title: fmt.Sprintf("%s: %s on %s", cfg.Name, methodLabel(&cfg), cfg.Data.Name), Clusters: k, ClassNames: names,
 		PerCluster: opt.PerCluster, Doubtful: opt.Doubtful, Thumb: opt.Thumb})
 }
 

@@ -25,6 +25,7 @@ type network struct {
 	in      *inputs
 	ctx     *context.Context
 	model   models.ModelFn
+	method  *method
 	probs   *context.Exec
 	sigma   *context.Exec
 	step    *context.Exec
@@ -56,17 +57,14 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 	if err != nil {
 		return nil, fmt.Errorf("key optim.name: %v", err)
 	}
-	n := &network{cfg: cfg, k: k, in: in, ctx: ctx, model: model}
-	switch cfg.Loss {
-	case "cce", "cce-pgd", "miadm", "sela", "supervised-ce", "supervised-cce":
-		n.targets = true
-		n.augView = in.pipe != nil && cfg.Augment.Weight > 0
-	case "imsat":
-		n.vat = cfg.IMSAT.SAT == "vat"
-		n.augView = !n.vat
-	case "iic":
-		n.augView = true
+	m := cfg.method()
+	if !m.network {
+		return nil, fmt.Errorf("loss %s has no network", cfg.Loss)
 	}
+	n := &network{cfg: cfg, k: k, in: in, ctx: ctx, model: model, method: m}
+	n.targets = m.targets != noTargets
+	n.augView = m.augView != nil && m.augView(cfg, in.pipe != nil)
+	n.vat = m.vat != nil && m.vat(cfg)
 	n.seeds = cfg.Seeds.Fraction > 0
 	if n.augView && in.pipe == nil {
 		return nil, fmt.Errorf("key augment.pipeline: loss %s needs an augmented view", cfg.Loss)
@@ -103,9 +101,9 @@ func newNetwork(backend backends.Backend, ctx *context.Context, cfg *Config, k i
 
 // lossGraph builds the training loss of the method from the step's inputs, in order: x, then the
 // augmented view x' (augView), the VAT radii ε (vat), the targets y (targets), the seed labels s
-// (seeds). With z = model(x)
-// and z' = model(x') (two forward passes, as IIC, IMSAT and SCAN do: batch norm normalises each view
-// with its own statistics and updates its running averages after each):
+// (seeds). With z = model(x) and z' = model(x') (two forward passes, as IIC, IMSAT and SCAN do:
+// batch norm normalises each view with its own statistics and updates its running averages after
+// each), the method's term (method.loss, see the registry in method.go) is
 //
 //	cce, cce-pgd, supervised-cce: mean H2(y, σ(z)) + β·mean H2(y, σ(z'))
 //	miadm, sela, supervised-ce:    mean H(y, σ(z))  + β·mean H(y, σ(z'))   (Shannon CE)
@@ -140,38 +138,7 @@ func (n *network) lossGraph(ctx *context.Context, in []*Node) *Node {
 	if xAug != nil {
 		zAug = n.augmentedLogits(ctx, xAug)
 	}
-	beta := n.cfg.Augment.Weight
-	var loss *Node
-	withAug := func(f func(z, y *Node) *Node) *Node {
-		l := f(z, y)
-		if zAug != nil {
-			l = Add(l, MulScalar(f(zAug, y), beta))
-		}
-		return l
-	}
-	switch n.cfg.Loss {
-	case "cce", "cce-pgd", "supervised-cce":
-		loss = withAug(losses.CollisionCE)
-	case "miadm", "sela", "supervised-ce":
-		loss = withAug(losses.SoftCrossEntropy)
-	case "migd":
-		loss = losses.MIGD(z, n.cfg.MIGD.FairWeight)
-	case "imsat":
-		info := MulScalar(losses.IMSATInfo(z, n.cfg.IMSAT.Mu), n.cfg.IMSAT.LambdaI)
-		if n.vat {
-			forward := func(x *Node) *Node { return n.model(ctx, x) }
-			noise := ctx.RandomNormal(g, x.Shape())
-			loss = Add(losses.VAT(forward, x, noise, n.cfg.IMSAT.Xi, eps), info)
-		} else {
-			loss = Add(losses.IMSATKL(z, zAug), info)
-		}
-	case "iic":
-		loss = losses.IIC(z, zAug, 1)
-	case "seeds":
-		loss = ScalarZero(g, z.DType())
-	default:
-		panic(fmt.Sprintf("loss %q has no network step", n.cfg.Loss))
-	}
+	loss := n.method.loss(n, stepNodes{ctx: ctx, x: x, z: z, zAug: zAug, eps: eps, targets: y})
 	if s != nil {
 		count := Max(ReduceAllSum(s), ScalarOne(g, s.DType()))
 		seedLoss := Div(ReduceAllSum(losses.SoftCrossEntropyPerExample(z, s)), count)

@@ -72,17 +72,6 @@ func buildReport(info reportInfo, runs []runResult) *eval.Report {
 	return rep
 }
 
-// methodLabel names the method as reports show it: the loss, with IMSAT's R_SAT variant.
-func methodLabel(cfg *Config) string {
-	if cfg.Loss == "imsat" {
-		if cfg.IMSAT.SAT == "vat" {
-			return "imsat (VAT)"
-		}
-		return "imsat (augmented view)"
-	}
-	return cfg.Loss
-}
-
 // className returns the names of the given class indices (nil when unknown).
 func className(names []string, classes []int) []string {
 	if len(names) == 0 {
@@ -217,7 +206,7 @@ func finishRun(dir string, info reportInfo, res *runResult, ds *data.Dataset, pr
 		return err
 	}
 	return gallery.Write(dir, items, datasetSource(ds), gallery.Options{
-		Title: fmt.Sprintf("%s: %s on %s", info.cfg.Name, info.cfg.Loss, info.cfg.Data.Name), Clusters: k,
+		Title: fmt.Sprintf("%s: %s on %s", info.cfg.Name, methodLabel(info.cfg), info.cfg.Data.Name), Clusters: k,
 		ClassNames: ds.ClassNames})
 }
 

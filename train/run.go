@@ -112,7 +112,7 @@ func (r *runner) run(resume bool) (*runResult, error) {
 	}
 	nb := batchCount(r.train.N, cfg.Batch)
 	bs := min(cfg.Batch, r.train.N)
-	if cfg.Loss == "sela" {
+	if cfg.method().targets == selaTargets {
 		r.schedule = selaSchedule(cfg.Epochs*nb, cfg.SeLa.Refreshes)
 	}
 	if r.st.Epoch > 0 {
@@ -208,17 +208,13 @@ func (r *runner) save(ckDir string) error {
 
 // usesDatasetY tells whether the y-step runs once per epoch over the whole training set.
 func (r *runner) usesDatasetY() bool {
-	switch r.cfg.Loss {
-	case "cce", "cce-pgd", "miadm":
-		return r.cfg.Pseudolabel.Scope == "epoch"
-	}
-	return false
+	return r.cfg.method().targets == solvedTargets && r.cfg.Pseudolabel.Scope == "epoch"
 }
 
 // prepareTargets builds the run's fixed targets: noisy supervised labels and seed labels.
 func (r *runner) prepareTargets() error {
 	cfg, k := r.cfg, r.k
-	if cfg.Loss == "supervised-ce" || cfg.Loss == "supervised-cce" {
+	if cfg.method().targets == labelTargets {
 		y, _, err := noisyLabels(r.seed, r.train.Labels, k, cfg.Labels.Noise)
 		if err != nil {
 			return fmt.Errorf("loss %s on %s: %v", cfg.Loss, r.train.Name, err)
@@ -246,8 +242,8 @@ func (r *runner) prepareTargets() error {
 func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 	k, b := r.k, len(idx)
 	var y []float32
-	switch r.cfg.Loss {
-	case "cce", "cce-pgd", "miadm":
+	switch r.cfg.method().targets {
+	case solvedTargets:
 		if r.usesDatasetY() {
 			y = gatherRows64(r.st.y, idx, k)
 			break
@@ -261,7 +257,7 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 			return 0, err
 		}
 		y = narrow(y64)
-	case "sela":
+	case selaTargets:
 		due := false
 		for r.st.SeLaNext < len(r.schedule) && int64(r.schedule[r.st.SeLaNext]) <= r.st.Step {
 			r.st.SeLaNext++
@@ -276,7 +272,7 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 		for j, i := range idx {
 			y[j*k+r.st.labels[i]] = 1
 		}
-	case "supervised-ce", "supervised-cce":
+	case labelTargets:
 		y = gatherRows64(r.noisy, idx, k)
 	}
 	var seeds []float32
@@ -301,44 +297,17 @@ func (r *runner) step(idx []int, x, xAug []float32) (float64, error) {
 	return loss, nil
 }
 
-// solveY runs the y-step of the method on σ (n×K float64).
+// solveY runs the y-step of the method (method.solve) on σ (n×K float64).
 func (r *runner) solveY(sigma []float64, n int) ([]float64, error) {
-	cfg, k := r.cfg, r.k
-	var res pseudolabel.Result
-	var err error
-	t0 := time.Now()
-	defer func() { r.yTime += time.Since(t0) }()
-	switch cfg.Loss {
-	case "cce":
-		if cfg.Pseudolabel.Method == "newton" {
-			var nr pseudolabel.NewtonResult
-			nr, err = pseudolabel.Newton(sigma, n, k, pseudolabel.NewtonOptions{
-				Lambda: cfg.Lambda, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
-			res = nr.Result
-			break
-		}
-		res, err = pseudolabel.EM(sigma, n, k, pseudolabel.EMOptions{
-			Lambda: cfg.Lambda, Tol: cfg.Pseudolabel.Tol, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
-	case "cce-pgd":
-		obj := pseudolabel.Objective11
-		if cfg.Pseudolabel.PGDLoss == 10 {
-			obj = pseudolabel.Objective10
-		}
-		res, err = pseudolabel.PGD(sigma, n, k, pseudolabel.PGDOptions{Objective: obj, Lambda: cfg.Lambda,
-			Step: cfg.Pseudolabel.PGDStep, Tol: cfg.Pseudolabel.Tol, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
-	case "miadm":
-		y, err := pseudolabel.MIADMUpdate(sigma, n, k)
-		if err != nil {
-			return nil, fmt.Errorf("MIADM y-step: %v", err)
-		}
-		r.yIters++
-		r.yCalls++
-		return y, nil
-	default:
-		return nil, fmt.Errorf("loss %s has no y-step", cfg.Loss)
+	m := r.cfg.method()
+	if m.solve == nil {
+		return nil, fmt.Errorf("loss %s has no y-step", r.cfg.Loss)
 	}
+	t0 := time.Now()
+	res, err := m.solve(r.cfg, sigma, n, r.k)
+	r.yTime += time.Since(t0)
 	if err != nil {
-		return nil, fmt.Errorf("%s y-step: %v", cfg.Loss, err)
+		return nil, fmt.Errorf("%s y-step: %v", r.cfg.Loss, err)
 	}
 	r.yIters += res.Iters
 	r.yCalls++

@@ -13,6 +13,11 @@
 //  3. one Adam or SGD step on mean H2(y, σ(x)) + β·mean H2(y, σ(x')) (Shannon CE for miadm and sela),
 //     x' an augmented view, plus the seed-label CE of weak supervision.
 //
+// Each value of the key loss is one entry of the method registry (method.go): where its targets
+// come from, its y-step solver, its loss, whether it takes an augmented view or VAT radii, whether
+// it is labelled training, and its name in reports. The trainer, network building, evaluation and
+// the reports consult the registry; none of them switches on the loss name.
+//
 // Inference mode (pseudolabel.sigma eval) is offered for step 1 but is a poor default: the
 // running statistics lag behind the weights early in training, and a confidently wrong σ is a
 // fixed point of the collision cross-entropy (its gradient σ − q vanishes when σ is one-hot). With
@@ -90,7 +95,7 @@ func Train(cfg Config, opt Options) (rep *eval.Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Loss != "kmeans" {
+	if cfg.method().network {
 		b, info, err := OpenBackend(orDefault(opt.Backend, "auto"))
 		if err != nil {
 			return nil, err
@@ -116,7 +121,7 @@ func Train(cfg Config, opt Options) (rep *eval.Report, err error) {
 		}
 		seed := cfg.Seed + int64(r-1)
 		var res *runResult
-		if cfg.Loss == "kmeans" {
+		if !cfg.method().network {
 			res, err = runKMeans(sh, &cfg, seed, runDir)
 		} else {
 			res, err = (&runner{shared: sh, cfg: &cfg, dir: runDir, seed: seed}).run(opt.Resume)
@@ -226,7 +231,7 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 			return nil, fmt.Errorf("key model.clusters: %s has no class names, set the number of clusters", cfg.Data.Name)
 		}
 	}
-	if (cfg.Seeds.Fraction > 0 || strings.HasPrefix(cfg.Loss, "supervised")) && k != trainDS.NumClasses() {
+	if cfg.Labelled() && k != trainDS.NumClasses() {
 		return nil, fmt.Errorf("key model.clusters: %d clusters, but labelled training needs one per class (%d)", k, trainDS.NumClasses())
 	}
 	if cfg.Batch > trainDS.N {

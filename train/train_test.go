@@ -3,9 +3,11 @@ package train
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -254,6 +256,29 @@ func TestTable(t *testing.T) {
 	if pivot != want {
 		t.Fatalf("pivot table:\n%s\nwant\n%s", pivot, want)
 	}
+	// IMSAT rows name the R_SAT variant; labelled training shows the plain accuracy, not ACC.
+	imsat := write("d", "imsat", "mnist", 0.7)
+	seeded := func() string {
+		cfg := Default()
+		cfg.Name, cfg.Seeds.Fraction = "e", 0.01
+		dir := filepath.Join(root, "e")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		run := runResult{final: EpochMetrics{Accuracy: 0.6, ACC: 0.95}}
+		if err := writeReport(dir, buildReport(reportInfo{cfg: &cfg}, []runResult{run})); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}()
+	pivot, err = Table([]string{imsat, seeded}, TableOptions{Rows: "loss", Cols: "seeds.fraction"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "| loss \\ seeds.fraction | 0 | 0.01 |\n|---|---|---|\n| imsat (VAT) | 70.00 (0.0) | – |\n| cce | – | 60.00 (0.0) (plain) |\n"
+	if pivot != want {
+		t.Fatalf("pivot table:\n%s\nwant\n%s", pivot, want)
+	}
 	if _, err := Table(dirs, TableOptions{Rows: "loss", Cols: "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("want an unknown-key error, got %v", err)
 	}
@@ -363,5 +388,68 @@ func TestTrainFeaturesEndToEnd(t *testing.T) {
 	csv, _ := os.ReadFile(filepath.Join(out, "assignments.csv"))
 	if lines := strings.Count(string(csv), "\n"); lines != n+1 {
 		t.Errorf("assignments.csv has %d lines, want %d", lines, n+1)
+	}
+}
+
+// TestPlotTable checks the lines of a noise plot against the runs written: plain accuracy of
+// labelled training, mean and population std in percent, points sorted by noise, and the PNG.
+func TestPlotTable(t *testing.T) {
+	root := t.TempDir()
+	var dirs []string
+	for _, tc := range []struct {
+		loss  string
+		noise float64
+		accs  []float64
+	}{
+		{"supervised-cce", 0.5, []float64{0.6, 0.8}},
+		{"supervised-ce", 0.5, []float64{0.5, 0.5}},
+		{"supervised-cce", 0, []float64{0.9, 0.9}},
+	} {
+		cfg := Default()
+		cfg.Loss, cfg.Labels.Noise, cfg.Runs = tc.loss, tc.noise, len(tc.accs)
+		cfg.Name = fmt.Sprintf("%s-%g", tc.loss, tc.noise)
+		var runs []runResult
+		for _, a := range tc.accs {
+			runs = append(runs, runResult{final: EpochMetrics{Accuracy: a, ACC: 1}})
+		}
+		dir := filepath.Join(root, cfg.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeReport(dir, buildReport(reportInfo{cfg: &cfg}, runs)); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	opt := TableOptions{Rows: "loss", Cols: "labels.noise"}
+	series, yLabel, err := tableSeries(dirs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if yLabel != "plain accuracy (%)" || len(series) != 2 {
+		t.Fatalf("label %q, %d series", yLabel, len(series))
+	}
+	cce := series[0]
+	if cce.Name != "supervised-cce" || fmt.Sprint(cce.X) != "[0 0.5]" || math.Abs(cce.Y[1]-70) > 1e-9 ||
+		math.Abs(cce.Std[1]-10) > 1e-9 || math.Abs(cce.Y[0]-90) > 1e-9 || cce.Std[0] != 0 {
+		t.Fatalf("cce series %+v", cce)
+	}
+	if ce := series[1]; ce.Name != "supervised-ce" || math.Abs(ce.Y[0]-50) > 1e-9 {
+		t.Fatalf("ce series %+v", ce)
+	}
+	png := filepath.Join(root, "plot.png")
+	if err := PlotTable(dirs, opt, png, "noise"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, _, err := image.Decode(f); err != nil {
+		t.Fatalf("plot is not an image: %v", err)
+	}
+	if _, _, err := tableSeries(dirs, TableOptions{Rows: "labels.noise", Cols: "loss"}); err == nil {
+		t.Fatal("non-numeric x axis accepted")
 	}
 }

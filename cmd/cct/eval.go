@@ -17,7 +17,7 @@ func newEvalCmd() *cobra.Command {
 	var split, backendSpec string
 	var batch int
 	var asJSON, table bool
-	var paper string
+	var paper, plotPath string
 	var colLabels []string
 	var topt train.TableOptions
 	cmd := &cobra.Command{
@@ -28,12 +28,15 @@ chosen split and prints ACC, NMI and ARI (mean (std) over the runs). Nothing is 
 
 With --table it reads report.json of each folder instead and prints a markdown table of mean (std)
 in percent: one row per folder, or, with --rows and --cols naming configuration keys, a grid such
-as methods × datasets (--rows loss --cols data.name).`,
+as methods × datasets (--rows loss --cols data.name). For labelled training (supervised losses or
+seeds.fraction > 0) the ACC cell is the plain accuracy, marked "(plain)". --plot also draws the grid
+as a PNG: one line per row value against the (numeric) column values, mean ± std.`,
 		Example: `  cct eval runs/mnist-quick
   cct eval runs/mnist-quick --split train --json
   cct eval --table runs/t3-mnist-cce runs/t3-mnist-imsat
   cct eval --table --rows loss --cols data.name --metric acc runs/t2-*
-  cct eval --table --rows loss --cols data.name --paper scripts/paper/table2.csv runs/t2-quick-*`,
+  cct eval --table --rows loss --cols data.name --paper scripts/paper/table2.csv runs/t2-quick-*
+  cct eval --table --rows loss --cols labels.noise --plot figure2.png runs/f2-*`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
@@ -57,6 +60,9 @@ as methods × datasets (--rows loss --cols data.name).`,
 					return err
 				}
 				fmt.Fprint(out, s)
+				if plotPath != "" {
+					return train.PlotTable(args, topt, plotPath, "")
+				}
 				return nil
 			}
 			var reps []*eval.Report
@@ -92,6 +98,7 @@ as methods × datasets (--rows loss --cols data.name).`,
 	f.StringVar(&topt.Cols, "cols", "", "with --table: configuration key whose values are the columns (e.g. data.name)")
 	f.StringVar(&topt.Metric, "metric", "acc", "with --table and --rows: acc, nmi, ari or all")
 	f.StringVar(&paper, "paper", "", "with --table and --rows: CSV of published values (row,column,value) shown beside ours")
+	f.StringVar(&plotPath, "plot", "", "with --table, --rows and --cols: also write a PNG plot of the grid (numeric column values on the x axis)")
 	f.StringArrayVar(&colLabels, "col-label", nil, "with --table: VALUE=LABEL names a column in the header (repeatable)")
 	return cmd
 }
