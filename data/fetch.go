@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // GetOptions configures Get.
@@ -237,7 +239,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 		if _, err := os.Stat(src); err != nil {
 			continue
 		}
-		err := writeAtomic(dst, f, func(w io.Writer) error {
+		err := fsutil.WriteAtomicVerified(dst, func(w io.Writer) error {
 			r, err := os.Open(src)
 			if err != nil {
 				return err
@@ -248,7 +250,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 			defer p.Finish()
 			_, err = io.Copy(io.MultiWriter(w, p), r)
 			return err
-		})
+		}, func(tmp string) error { return verify(tmp, f) })
 		if err == nil {
 			say(out, "%s: %s copied from %s\n", name, dst, src)
 			return dst, nil
@@ -256,7 +258,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 		tried = append(tried, src+": "+err.Error())
 	}
 	for _, u := range f.urls {
-		err := writeAtomic(dst, f, func(w io.Writer) error {
+		err := fsutil.WriteAtomicVerified(dst, func(w io.Writer) error {
 			resp, err := client.Get(u)
 			if err != nil {
 				return err
@@ -269,7 +271,7 @@ func fetchFile(name, dir string, f remoteFile, client *http.Client, out io.Write
 			defer p.Finish()
 			_, err = io.Copy(io.MultiWriter(w, p), resp.Body)
 			return err
-		})
+		}, func(tmp string) error { return verify(tmp, f) })
 		if err == nil {
 			say(out, "%s: %s downloaded from %s\n", name, dst, u)
 			return dst, nil
@@ -392,34 +394,6 @@ func goModCache() string {
 		return filepath.Join(h, "go", "pkg", "mod")
 	}
 	return ""
-}
-
-// writeAtomic writes dst through fill into a temporary file in dst's folder, checks it against f's
-// checksums and renames it into place; on any failure the temporary file is removed.
-func writeAtomic(dst string, f remoteFile, fill func(w io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err = verify(tmp.Name(), f); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
 }
 
 // verify checks that the file at path has f's MD5, or that its gunzipped content has

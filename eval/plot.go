@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/cct-dev/cct/internal/fsutil"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/brewer"
 	"gonum.org/v1/plot/plotter"
@@ -112,7 +114,7 @@ func PlotConfusion(path string, t *Table, classNames []string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, func(out io.Writer) error {
+	return fsutil.WriteAtomic(path, func(out io.Writer) error {
 		_, err := wt.WriteTo(out)
 		return err
 	})
@@ -239,7 +241,7 @@ func PlotCurves(path, title string, history []Epoch) error {
 			}
 		}
 	}
-	return WriteFileAtomic(path, func(out io.Writer) error {
+	return fsutil.WriteAtomic(path, func(out io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
 		return err
 	})
@@ -296,7 +298,7 @@ func PlotSeries(path, title, xLabel, yLabel string, series []Series) error {
 	p.Legend.Left = true
 	img := vgimg.New(6*vg.Inch, 4*vg.Inch)
 	p.Draw(draw.New(img))
-	return WriteFileAtomic(path, func(out io.Writer) error {
+	return fsutil.WriteAtomic(path, func(out io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
 		return err
 	})

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // Report is the evaluation record of a run: its final scores, the scores of repeated runs and
@@ -84,7 +86,7 @@ func WriteJSON(path string, r *Report) error {
 		return fmt.Errorf("report %s: %v", path, err)
 	}
 	b = append(b, '\n')
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
@@ -106,40 +108,10 @@ func ReadJSON(path string) (*Report, error) {
 // WriteMarkdown writes r.Markdown() to path atomically.
 func WriteMarkdown(path string, r *Report) error {
 	md := r.Markdown()
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		_, err := io.WriteString(w, md)
 		return err
 	})
-}
-
-// WriteFileAtomic creates path with the bytes that write produces: it writes a temporary file
-// in the same folder and renames it over path only when write and the close succeeded, so that
-// readers see either the old file or the complete new one.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // Markdown renders the report: scores, runs with their mean (std), configuration, history,

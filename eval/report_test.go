@@ -2,10 +2,8 @@ package eval
 
 import (
 	"bytes"
-	"errors"
 	"image"
 	_ "image/png"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -118,30 +116,6 @@ func TestReportMarkdown(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != md {
 		t.Error("WriteMarkdown wrote something else than Markdown()")
-	}
-}
-
-func TestWriteFileAtomicFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.txt")
-	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		io.WriteString(w, "partial")
-		return errors.New("disk full")
-	})
-	if err == nil {
-		t.Fatal("want the writer's error")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("failed write replaced the file: %q", b)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("temporary file left behind: %d entries", len(entries))
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), func(io.Writer) error { return nil }); err == nil {
-		t.Error("missing folder: want an error")
 	}
 }
 

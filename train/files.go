@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/cct-dev/cct/eval"
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // writeFileAtomic writes data to path through a temporary file in the same folder renamed over
 // path, so that a reader (or a run killed at any moment) sees the old or the new content, never a
 // part.
 func writeFileAtomic(path string, data []byte) error {
-	return eval.WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})

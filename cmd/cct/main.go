@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 func main() {
@@ -16,7 +18,7 @@ func main() {
 func run(args []string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "cct: internal error: %v\n", firstLine(fmt.Sprint(r)))
+			fmt.Fprintf(os.Stderr, "cct: internal error: %v\n", fsutil.FirstLine(fmt.Sprint(r)))
 			code = 2
 		}
 	}()
@@ -24,7 +26,7 @@ func run(args []string) (code int) {
 	root := newRootCmd()
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(os.Stderr, "cct: %s\n", firstLine(err.Error()))
+		fmt.Fprintf(os.Stderr, "cct: %s\n", fsutil.FirstLine(err.Error()))
 		return 1
 	}
 	return 0

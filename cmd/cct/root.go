@@ -6,6 +6,8 @@ import (
 	"runtime/pprof"
 	"strings"
 
+	"github.com/cct-dev/cct/internal/fsutil"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -62,7 +64,7 @@ func bindFlags(cmd *cobra.Command) error {
 		}
 		v.SetConfigFile(path)
 		if err := v.ReadInConfig(); err != nil {
-			return fmt.Errorf("options file %s: %v", path, firstLine(err.Error()))
+			return fmt.Errorf("options file %s: %v", path, fsutil.FirstLine(err.Error()))
 		}
 		for _, key := range v.AllKeys() {
 			if cmd.Flags().Lookup(key) == nil && key != "options" {
@@ -102,14 +104,6 @@ func bindFlags(cmd *cobra.Command) error {
 		}
 	})
 	return err
-}
-
-// firstLine returns the first line of s, so that errors print as one line.
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 var profileFile *os.File

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // Matrix is a dense row-major matrix read from an .npy or CSV file.
@@ -151,7 +153,7 @@ func WriteMatrix(path string, m Matrix, dtype DType) error {
 		if dtype == Float32 {
 			bits = 32
 		}
-		return writeAtomic(path, func(w io.Writer) error {
+		return fsutil.WriteAtomic(path, func(w io.Writer) error {
 			bw := bufio.NewWriterSize(w, 1<<16)
 			buf := make([]byte, 0, 32)
 			for i := 0; i < m.Rows; i++ {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // Encode writes a as .npy bytes to w. a must hold float32, float64 or int64 data (Ints with
@@ -99,7 +99,7 @@ func WriteFile(path string, a *Array) error {
 	if _, err := checkShape(a.Shape); err != nil {
 		return fmt.Errorf("file %s: %w", path, err)
 	}
-	return writeAtomic(path, func(w io.Writer) error { return Encode(w, a) })
+	return fsutil.WriteAtomic(path, func(w io.Writer) error { return Encode(w, a) })
 }
 
 // WriteFloat64 writes a float64 array of the given shape (one or two dimensions) to path.
@@ -115,40 +115,4 @@ func WriteFloat32(path string, shape []int, data []float32) error {
 // WriteInt64 writes an int64 array of the given shape to path.
 func WriteInt64(path string, shape []int, data []int64) error {
 	return WriteFile(path, &Array{Shape: shape, DType: Int64, Ints: data})
-}
-
-// writeAtomic writes through fill into a temporary file next to path, syncs it and renames it
-// over path; on any error the temporary file is removed and path is untouched.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("file %s: %w", path, unwrapPathError(err))
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = fill(f); err != nil {
-		return fmt.Errorf("file %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("file %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("file %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("file %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("file %s: %w", path, unwrapPathError(err))
-	}
-	return nil
 }

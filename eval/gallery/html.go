@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/cct-dev/cct/eval"
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // page is the HTML of gallery.html: a summary, then one section per cluster, and an info panel
@@ -117,7 +117,7 @@ func (g *Gallery) WriteHTML(path string, classNames []string) error {
 	if err := page.Execute(&buf, data); err != nil {
 		return fmt.Errorf("gallery %s: %v", path, err)
 	}
-	return eval.WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
 		return err
 	})

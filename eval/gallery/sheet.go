@@ -8,7 +8,8 @@ import (
 	"image/png"
 	"io"
 
-	"github.com/cct-dev/cct/eval"
+	"github.com/cct-dev/cct/internal/fsutil"
+
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -56,5 +57,5 @@ func (g *Gallery) WritePNG(path string) error {
 			draw.Draw(img, th.Bounds().Add(image.Pt(x, y0)), th, image.Point{}, draw.Src)
 		}
 	}
-	return eval.WriteFileAtomic(path, func(wr io.Writer) error { return png.Encode(wr, img) })
+	return fsutil.WriteAtomic(path, func(wr io.Writer) error { return png.Encode(wr, img) })
 }

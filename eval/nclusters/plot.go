@@ -5,7 +5,8 @@ import (
 	"image/color"
 	"io"
 
-	"github.com/cct-dev/cct/eval"
+	"github.com/cct-dev/cct/internal/fsutil"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -61,7 +62,7 @@ func (r *Result) Plot(path, title string) error {
 	p.Legend.Left = false
 	c := vgimg.New(7*vg.Inch, 4.5*vg.Inch)
 	p.Draw(draw.New(c))
-	return eval.WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
 		return err
 	})
@@ -69,7 +70,7 @@ func (r *Result) Plot(path, title string) error {
 
 // WriteCSV writes the curve as CSV (k, modularity, sd, chosen) to path atomically.
 func (r *Result) WriteCSV(path string) error {
-	return eval.WriteFileAtomic(path, func(w io.Writer) error {
+	return fsutil.WriteAtomic(path, func(w io.Writer) error {
 		if _, err := fmt.Fprintln(w, "k,modularity,sd,chosen"); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/internal/fsutil"
 	"github.com/cct-dev/cct/losses"
 	"github.com/cct-dev/cct/models"
 	"github.com/gomlx/gomlx/backends"
@@ -80,7 +81,7 @@ func Run(backend backends.Backend, opts Options) (res *Result, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("bench %s on backend %s: %v", opts.Model, backend.Name(), firstLine(fmt.Sprint(r)))
+			err = fmt.Errorf("bench %s on backend %s: %v", opts.Model, backend.Name(), fsutil.FirstLine(fmt.Sprint(r)))
 		}
 	}()
 
@@ -118,7 +119,7 @@ func Run(backend backends.Backend, opts Options) (res *Result, err error) {
 	for i := 0; i < opts.Warmup+opts.Steps; i++ {
 		loss, d, err := step()
 		if err != nil {
-			return nil, fmt.Errorf("bench %s on backend %s, step %d: %v", opts.Model, backend.Name(), i+1, firstLine(err.Error()))
+			return nil, fmt.Errorf("bench %s on backend %s, step %d: %v", opts.Model, backend.Name(), i+1, fsutil.FirstLine(err.Error()))
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, fmt.Errorf("bench %s: non-finite loss %v at step %d", opts.Model, loss, i+1)
@@ -205,13 +206,4 @@ func maxRSS() int64 {
 		return 0
 	}
 	return int64(ru.Maxrss) * 1024
-}
-
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cct-dev/cct/augment"
 	"github.com/cct-dev/cct/data"
+	"github.com/cct-dev/cct/internal/fsutil"
 	"github.com/cct-dev/cct/models"
 	"github.com/cct-dev/cct/models/torchckpt"
 	"github.com/gomlx/gomlx/backends"
@@ -81,7 +82,7 @@ func ResNet18(backend backends.Backend, ds *data.Dataset, opt Options) (res *Res
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("feature extraction failed: %v", firstLine(fmt.Sprint(r)))
+			res, err = nil, fmt.Errorf("feature extraction failed: %v", fsutil.FirstLine(fmt.Sprint(r)))
 		}
 	}()
 	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
@@ -143,11 +144,4 @@ func normalizer(name string, ds *data.Dataset) (*augment.Normalizer, error) {
 		return nil, fmt.Errorf("normalisation for %s: %v", ds.Name, err)
 	}
 	return n, nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
