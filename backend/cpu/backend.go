@@ -66,6 +66,22 @@ type Backend struct {
 	workers   int
 	finalized bool
 	pool      bufferPool
+
+	statsMu sync.Mutex
+	stats   CompileStats // summed over the executables compiled
+}
+
+// CompileStats returns the counts of the rewrites made in all the executables compiled by b.
+func (b *Backend) CompileStats() CompileStats {
+	b.statsMu.Lock()
+	defer b.statsMu.Unlock()
+	return b.stats
+}
+
+func (b *Backend) addStats(s CompileStats) {
+	b.statsMu.Lock()
+	b.stats.add(s)
+	b.statsMu.Unlock()
 }
 
 var _ backends.Backend = (*Backend)(nil)

@@ -30,12 +30,6 @@ type node struct {
 	projIndex int
 }
 
-// opProjection is the internal op type of projection nodes (outputs of multi-output nodes).
-const opProjection = backends.OpTypeLast + 1
-
-// opFusedDot is the internal op type of ReduceSum(Mul(a,b)) rewritten as a product.
-const opFusedDot = backends.OpTypeLast + 2
-
 // Builder records a computation graph for the cpu backend. Operations it does not implement fall
 // through to notimplemented.Builder and return an error naming the op.
 type Builder struct {

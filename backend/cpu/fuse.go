@@ -5,25 +5,15 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
-// opFusedElementwise is the internal op type of a tree of float elementwise ops evaluated in one pass.
-const opFusedElementwise = backends.OpTypeLast + 5
-
 func init() {
 	register(opFusedElementwise, execFusedElementwise)
 }
-
-// fusedElementwise counts the fused programs built.
-var fusedElementwise atomic.Int64
-
-// FusedElementwiseCount returns how many fused elementwise programs have been compiled.
-func FusedElementwiseCount() int64 { return fusedElementwise.Load() }
 
 // fusableOps are the float elementwise ops that can be evaluated inside a fused program.
 var fusableOps = map[backends.OpType]int{ // op → number of operands
@@ -88,7 +78,9 @@ func broadcastsTo(s, out shapes.Shape) bool {
 // Reshape are broadcast against the shape of the values there. A single elementwise op whose only
 // user is a sum over leading axes also becomes a (one-step) program, so that fuseSums can
 // accumulate it without storing it.
-func fuseElementwise(reach map[*node]bool, outs []*node) {
+func fuseElementwise(pc *compilation) {
+	reach := pc.reach
+	outs := pc.outs
 	uses := map[*node]int{}
 	sumUser := map[*node]bool{}
 	for n := range reach {
@@ -280,7 +272,7 @@ func fuseElementwise(reach map[*node]bool, outs []*node) {
 			continue
 		}
 		prog = simplifyProgram(prog, leaves)
-		fusedElementwise.Add(1)
+		pc.stats.FusedElementwise++
 		root.op = opFusedElementwise
 		root.inputs = leaves
 		root.params = prog
@@ -1369,9 +1361,6 @@ func boolsToFloat[T floatT](o []T, b []bool) {
 	}
 }
 
-// opFusedSum is the internal op type of ReduceSum over the leading axes of a fused program.
-const opFusedSum = backends.OpTypeLast + 6
-
 func init() {
 	register(opFusedSum, execFusedSum)
 }
@@ -1383,7 +1372,9 @@ type fusedSumParams struct {
 
 // fuseSums makes a ReduceSum over the leading axes of a fused elementwise program (with no other
 // user) accumulate the program's values block by block (in float64), so they are never stored.
-func fuseSums(reach map[*node]bool, outs []*node) {
+func fuseSums(pc *compilation) {
+	reach := pc.reach
+	outs := pc.outs
 	uses := map[*node]int{}
 	for n := range reach {
 		for _, in := range n.inputs {
@@ -1412,7 +1403,7 @@ func fuseSums(reach map[*node]bool, outs []*node) {
 		if !leading {
 			continue
 		}
-		fusedSums.Add(1)
+		pc.stats.FusedSums++
 		params := fusedSumParams{prog: f.params.(fusedProgram), inShape: f.shape}
 		if uses[f] == 1 {
 			r.op = opFusedSum
@@ -1432,11 +1423,6 @@ func fuseSums(reach map[*node]bool, outs []*node) {
 	}
 }
 
-// opFusedMulti is the internal op type of a fused program with several outputs: the values of
-// one step (stored) and sums over leading axes of the values of some steps, all computed in one
-// pass. The outputs are the stored values (if any), then the sums in order.
-const opFusedMulti = backends.OpTypeLast + 8
-
 func init() {
 	registerMulti(opFusedMulti, execFusedMulti)
 }
@@ -1453,7 +1439,8 @@ type fusedMultiParams struct {
 // program's pass: its steps are appended there, reading the values where they are computed, and
 // it becomes one more output. One pass over memory is saved per merge. The sum's other operands
 // must be computed before the program (they become its inputs).
-func mergeSums(reach map[*node]bool) {
+func mergeSums(pc *compilation) {
+	reach := pc.reach
 	var sums []*node
 	for n := range reach {
 		if n.op == opFusedSum {
@@ -1500,17 +1487,11 @@ func mergeSums(reach map[*node]bool) {
 			m.multiShapes = append(m.multiShapes, sn.shape)
 			m.projs = append(m.projs, sn)
 			sn.op, sn.inputs, sn.params, sn.projIndex = opProjection, []*node{m}, nil, len(m.projs)-1
-			mergedSums.Add(1)
+			pc.stats.MergedSums++
 			break
 		}
 	}
 }
-
-// mergedSums counts the merges done by mergeSums.
-var mergedSums atomic.Int64
-
-// MergedSumCount returns how many sums have been merged into the pass of the program they read.
-func MergedSumCount() int64 { return mergedSums.Load() }
 
 // appendProgram appends the steps of q (with leaves qLeaves) to p (with leaves pLeaves), reading
 // q's leaf self from p's step valueStep; q's other leaves become leaves of p (reused when p reads
@@ -1739,11 +1720,6 @@ func execFusedSum(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, er
 	return out, nil
 }
 
-// opStepNonNeg is a step of fused programs only: NonNeg(x) = 1 where x ≥ 0 (including −0), +0 where
-// x < 0, and x where x is NaN; it is what Sign(Add(Sign(x), 1)) computes (GoMLX's
-// NonNegativeIndicator, used by the gradient of ReduceMax).
-const opStepNonNeg = backends.OpTypeLast + 20
-
 // isConstOne reports whether n is a constant single value equal to 1.
 func isConstOne(n *node) bool {
 	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
@@ -1889,11 +1865,6 @@ func nonNegBlock[T floatT](o, x []T) {
 	}
 }
 
-// opFusedMax is the internal op type of ReduceMax over axes other than the first of a fused
-// program's values (read through a Reshape or not): a max-pool of a ReLU, say, without storing the
-// ReLU.
-const opFusedMax = backends.OpTypeLast + 7
-
 func init() {
 	register(opFusedMax, execFusedMax)
 }
@@ -1919,16 +1890,12 @@ func maxPoolable(n *node) bool {
 	return true
 }
 
-// fusedMaxes counts the rewrites done by fuseMaxes.
-var fusedMaxes atomic.Int64
-
-// FusedMaxCount returns how many maxima of fused programs have been compiled.
-func FusedMaxCount() int64 { return fusedMaxes.Load() }
-
 // fuseMaxes makes a ReduceMax that keeps the first axis, of a fused elementwise program (directly
 // or through a Reshape) with no other user, evaluate the program block by block and reduce it at
 // once.
-func fuseMaxes(reach map[*node]bool, outs []*node) {
+func fuseMaxes(pc *compilation) {
+	reach := pc.reach
+	outs := pc.outs
 	uses := map[*node]int{}
 	for n := range reach {
 		for _, in := range n.inputs {
@@ -1953,7 +1920,7 @@ func fuseMaxes(reach map[*node]bool, outs []*node) {
 		if f.op != opFusedElementwise || uses[f] != 1 {
 			continue
 		}
-		fusedMaxes.Add(1)
+		pc.stats.FusedMaxes++
 		r.op = opFusedMax
 		r.params = fusedMaxParams{prog: f.params.(fusedProgram), inShape: in.shape, progDim: f.shape,
 			axes: slices.Clone(r.params.([]int))}
@@ -2031,12 +1998,6 @@ func runFusedMax[T floatT](p fusedMaxParams, o []T, leaves []any, leafShapes []s
 	})
 }
 
-// fusedSums counts the rewrites done by fuseSums.
-var fusedSums atomic.Int64
-
-// FusedSumCount returns how many reductions of fused programs have been compiled.
-func FusedSumCount() int64 { return fusedSums.Load() }
-
 // isConstZero reports whether n is a constant single float value equal to 0 (either sign).
 func isConstZero(n *node) bool {
 	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
@@ -2060,7 +2021,8 @@ func isConstZero(n *node) bool {
 // false), so the gradient's mask reads r, which is stored for the next layer anyway, and x can be
 // computed inside r's fused program without being stored (a residual sum before a ReLU, say). The
 // new comparison takes r's id, ordered right after it.
-func reluMasks(reach map[*node]bool) {
+func reluMasks(pc *compilation) {
+	reach := pc.reach
 	users := map[*node][]*node{}
 	for n := range reach {
 		for _, in := range n.inputs {
@@ -2095,12 +2057,6 @@ func reluMasks(reach map[*node]bool) {
 				}
 			}
 		}
-		reluMaskRewrites.Add(1)
+		pc.stats.ReluMasks++
 	}
 }
-
-// reluMaskRewrites counts the rewrites done by reluMasks.
-var reluMaskRewrites atomic.Int64
-
-// ReluMaskCount returns how many ReLU masks have been rewritten to read the ReLU's output.
-func ReluMaskCount() int64 { return reluMaskRewrites.Load() }

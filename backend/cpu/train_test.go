@@ -17,6 +17,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
+// statsOf returns the compile statistics of a cpu backend made by newBackend.
+func statsOf(b backends.Backend) cpu.CompileStats { return b.(*cpu.Backend).CompileStats() }
+
 func newBackend(t testing.TB) backends.Backend {
 	b, err := cpu.New("")
 	if err != nil {
