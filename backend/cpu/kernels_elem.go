@@ -1,9 +1,32 @@
 package cpu
 
+// The block kernels of the float elementwise ops: each op's arithmetic is written once, generic over
+// float32 and float64 (with a SIMD prefix for float32 where there is one), and called both by the
+// unfused executors (ops_elem.go, over ranges of a tensor) and by the fused evaluator (fuse_eval.go,
+// over blocks of fuseBlock positions). Selections and comparisons work on the IEEE bit patterns in
+// integer registers: Go compiles conditional moves for integers but branches for floats, which
+// mispredict on data such as ReLU masks.
+
 import (
 	"math"
+	"unsafe"
 
 	"github.com/gomlx/gomlx/backends"
+)
+
+// floatBits reinterprets a float slice as the unsigned integers of its IEEE 754 bits; U must have
+// T's size.
+func floatBits[U uint32 | uint64, T floatT](s []T) []U {
+	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// is32 reports whether T is float32.
+func is32[T floatT]() bool { return unsafe.Sizeof(T(0)) == 4 }
+
+// IEEE 754 bit patterns of 1, the sign bit and +Inf.
+const (
+	one32, sign32, inf32 uint32 = 0x3f800000, 1 << 31, 0x7f800000
+	one64, sign64, inf64 uint64 = 0x3ff0000000000000, 1 << 63, 0x7ff0000000000000
 )
 
 // operand returns a full-length view of an operand: the block itself, or, for a single value,
@@ -16,23 +39,100 @@ func operand[T floatT](v []T, scalar bool, fill []T) []T {
 	return fill
 }
 
-// whereBlock writes o = c ≠ 0 ? t : f; see whereBlockF32.
+// whereBlock writes o = c ≠ 0 ? t : f (cs, ts, fs: c, t or f is a single value), by bit masks.
 func whereBlock[T floatT](o, c, t, f []T, cs, ts, fs bool) {
-	switch ov := any(o).(type) {
-	case []float32:
-		whereBlockF32(ov, any(c).([]float32), any(t).([]float32), any(f).([]float32), cs, ts, fs)
-	case []float64:
-		whereBlockF64(ov, any(c).([]float64), any(t).([]float64), any(f).([]float64), cs, ts, fs)
+	if cs {
+		if c[0] != 0 {
+			copy(o, operand(t, ts, o))
+		} else {
+			copy(o, operand(f, fs, o))
+		}
+		return
+	}
+	if o32, ok := any(o).([]float32); ok {
+		if k := whereSIMD(o32, any(c).([]float32), any(t).([]float32), any(f).([]float32), ts, fs); k > 0 {
+			if k == len(o) {
+				return
+			}
+			o, c = o[k:], c[k:]
+			if !ts {
+				t = t[k:]
+			}
+			if !fs {
+				f = f[k:]
+			}
+		}
+	}
+	if is32[T]() {
+		selectBits(floatBits[uint32](o), floatBits[uint32](c), floatBits[uint32](t), floatBits[uint32](f), ts, fs)
+	} else {
+		selectBits(floatBits[uint64](o), floatBits[uint64](c), floatBits[uint64](t), floatBits[uint64](f), ts, fs)
 	}
 }
 
-// compareBlock writes o = 1 where the comparison holds, else 0; see compareBlockF32.
+// whereBool writes o = c ? t : f for a bool condition (ts, fs: t or f is a single value), by bit
+// masks.
+func whereBool[T floatT](o []T, c []bool, t, f []T, ts, fs bool) {
+	if is32[T]() {
+		selectBits(floatBits[uint32](o), c, floatBits[uint32](t), floatBits[uint32](f), ts, fs)
+	} else {
+		selectBits(floatBits[uint64](o), c, floatBits[uint64](t), floatBits[uint64](f), ts, fs)
+	}
+}
+
+// selectBits writes o = c ≠ 0 ? t : f on bit patterns (c is a bool or the bits of a float, so that
+// only +0 counts as false), with a mask and no data-dependent branch.
+func selectBits[U uint32 | uint64, C bool | uint32 | uint64](o []U, c []C, t, f []U, ts, fs bool) {
+	c = c[:len(o)]
+	var tv, fv U
+	if ts {
+		tv = t[0]
+	} else {
+		t = t[:len(o)]
+	}
+	if fs {
+		fv = f[0]
+	} else {
+		f = f[:len(o)]
+	}
+	var zero C
+	for i := range o {
+		var m U
+		if c[i] != zero {
+			m = ^U(0)
+		}
+		a, b := tv, fv
+		if !ts {
+			a = t[i]
+		}
+		if !fs {
+			b = f[i]
+		}
+		o[i] = a&m | b&^m
+	}
+}
+
+// compareBlock writes o = 1 where x op y holds, else 0 (xs, ys: x or y is a single value).
 func compareBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
-	switch ov := any(o).(type) {
-	case []float32:
-		compareBlockF32(op, ov, any(x).([]float32), any(y).([]float32), xs, ys)
-	case []float64:
-		compareBlockF64(op, ov, any(x).([]float64), any(y).([]float64), xs, ys)
+	if xs && !ys {
+		op = mirrorComparison(op)
+		x, y, xs, ys = y, x, ys, xs
+	}
+	if o32, ok := any(o).([]float32); ok && !xs {
+		if k := compareSIMD(op, o32, any(x).([]float32), any(y).([]float32), ys); k > 0 {
+			if k == len(o) {
+				return
+			}
+			o, x = o[k:], x[k:]
+			if !ys {
+				y = y[k:]
+			}
+		}
+	}
+	if is32[T]() {
+		compareInto(op, floatBits[uint32](o), x, y, xs, ys, one32)
+	} else {
+		compareInto(op, floatBits[uint64](o), x, y, xs, ys, one64)
 	}
 }
 
@@ -51,79 +151,22 @@ func mirrorComparison(op backends.OpType) backends.OpType {
 	return op
 }
 
-// whereBlockF32 writes o = c ≠ 0 ? t : f (single values broadcast). Selection uses integer bit
-// masks: Go compiles conditional moves for integers but branches for floats, which mispredict on
-// data such as ReLU masks.
-func whereBlockF32(o, c, t, f []float32, cs, ts, fs bool) {
-	if cs {
-		if c[0] != 0 {
-			copy(o, operand(t, ts, o))
-		} else {
-			copy(o, operand(f, fs, o))
-		}
-		return
-	}
-	if k := whereSIMD(o, c, t, f, ts, fs); k > 0 {
-		if k == len(o) {
-			return
-		}
-		o, c = o[k:], c[k:]
-		if !ts {
-			t = t[k:]
-		}
-		if !fs {
-			f = f[k:]
-		}
-	}
-	c = c[:len(o)]
-	var tv, fv uint32
-	if ts {
-		tv = math.Float32bits(t[0])
-	} else {
-		t = t[:len(o)]
-	}
-	if fs {
-		fv = math.Float32bits(f[0])
-	} else {
-		f = f[:len(o)]
-	}
-	for i := range o {
-		var m uint32
-		if math.Float32bits(c[i]) != 0 {
-			m = ^uint32(0)
-		}
-		a, b := tv, fv
-		if !ts {
-			a = math.Float32bits(t[i])
-		}
-		if !fs {
-			b = math.Float32bits(f[i])
-		}
-		o[i] = math.Float32frombits(a&m | b&^m)
-	}
-}
-
-// compareBlockF32 writes o = 1 where the comparison holds, else 0 (by integer selection).
-func compareBlockF32(op backends.OpType, o, x, y []float32, xs, ys bool) {
-	const one = 0x3f800000
+// compareInto writes o = one where x op y holds, else the zero value (false, or the bits of +0),
+// for the six comparisons (the TotalOrder ones as the plain ones); xs, ys: x or y is a single
+// value. It returns false for other ops. Each op has its own loop, so that the comparison compiles
+// to a flag-setting instruction.
+func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O, x, y []T, xs, ys bool, one O) bool {
 	if xs && !ys {
 		op = mirrorComparison(op)
 		x, y, xs, ys = y, x, ys, xs
 	}
 	if xs { // both single values
-		v := []float32{0}
-		compareBlockF32(op, v, x[:1], y[:1], false, false)
-		fillT(o, v[0])
-		return
-	}
-	if k := compareSIMD(op, o, x, y, ys); k > 0 {
-		if k == len(o) {
-			return
+		if len(o) == 0 {
+			return true
 		}
-		o, x = o[k:], x[k:]
-		if !ys {
-			y = y[k:]
-		}
+		ok := compareInto(op, o[:1], x[:1], y[:1], false, false, one)
+		fillT(o, o[0])
+		return ok
 	}
 	x = x[:len(o)]
 	if ys {
@@ -131,274 +174,123 @@ func compareBlockF32(op backends.OpType, o, x, y []float32, xs, ys bool) {
 		switch op {
 		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a == c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
 		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a != c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
 		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a > c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
 		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a >= c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
 		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a < c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
 		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
 			for i, a := range x {
-				var m uint32
+				var m O
 				if a <= c {
 					m = one
 				}
-				o[i] = math.Float32frombits(m)
+				o[i] = m
 			}
+		default:
+			return false
 		}
-		return
+		return true
 	}
 	y = y[:len(o)]
 	switch op {
 	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a == y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
 	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a != y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
 	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a > y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
 	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a >= y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
 	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a < y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
 	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
 		for i, a := range x {
-			var m uint32
+			var m O
 			if a <= y[i] {
 				m = one
 			}
-			o[i] = math.Float32frombits(m)
+			o[i] = m
 		}
+	default:
+		return false
 	}
+	return true
 }
 
-// whereBlockF64 is whereBlockF32 for float64.
-func whereBlockF64(o, c, t, f []float64, cs, ts, fs bool) {
-	if cs {
-		if c[0] != 0 {
-			copy(o, operand(t, ts, o))
-		} else {
-			copy(o, operand(f, fs, o))
-		}
-		return
-	}
-	c = c[:len(o)]
-	var tv, fv uint64
-	if ts {
-		tv = math.Float64bits(t[0])
-	} else {
-		t = t[:len(o)]
-	}
-	if fs {
-		fv = math.Float64bits(f[0])
-	} else {
-		f = f[:len(o)]
-	}
-	for i := range o {
-		var m uint64
-		if math.Float64bits(c[i]) != 0 {
-			m = ^uint64(0)
-		}
-		a, b := tv, fv
-		if !ts {
-			a = math.Float64bits(t[i])
-		}
-		if !fs {
-			b = math.Float64bits(f[i])
-		}
-		o[i] = math.Float64frombits(a&m | b&^m)
-	}
-}
-
-// compareBlockF64 is compareBlockF32 for float64.
-func compareBlockF64(op backends.OpType, o, x, y []float64, xs, ys bool) {
-	const one = 0x3ff0000000000000
-	if xs && !ys {
-		op = mirrorComparison(op)
-		x, y, xs, ys = y, x, ys, xs
-	}
-	if xs { // both single values
-		v := []float64{0}
-		compareBlockF64(op, v, x[:1], y[:1], false, false)
-		fillT(o, v[0])
-		return
-	}
-	x = x[:len(o)]
-	if ys {
-		c := y[0]
-		switch op {
-		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a == c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a != c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a > c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a >= c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a < c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-			for i, a := range x {
-				var m uint64
-				if a <= c {
-					m = one
-				}
-				o[i] = math.Float64frombits(m)
-			}
-		}
-		return
-	}
-	y = y[:len(o)]
-	switch op {
-	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a == y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a != y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a > y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a >= y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a < y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-		for i, a := range x {
-			var m uint64
-			if a <= y[i] {
-				m = one
-			}
-			o[i] = math.Float64frombits(m)
-		}
-	}
-}
-
+// evalUnary returns op(v) for one value.
 func evalUnary[T floatT](op backends.OpType, v T) T {
 	o := []T{0}
 	unaryBlock(op, o, []T{v})
 	return o[0]
 }
 
-func unaryBlock[T floatT](op backends.OpType, o, x []T) {
+// unaryBlock writes o = op(x) for a float unary op; o and x may alias. It returns false for ops
+// it does not know.
+func unaryBlock[T floatT](op backends.OpType, o, x []T) bool {
 	switch op {
 	case backends.OpTypeNeg:
 		for i, v := range x {
@@ -411,13 +303,14 @@ func unaryBlock[T floatT](op backends.OpType, o, x []T) {
 	case backends.OpTypeSign:
 		signFloat(o, x)
 	default:
-		unaryFloatSeq(op, o, x)
+		return unaryFloatSeq(op, o, x)
 	}
+	return true
 }
 
 // unaryFloatSeq applies a unary float op sequentially; each op has its own loop so that intrinsics
 // (e.g. math.Sqrt) are not hidden behind a function value.
-func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) {
+func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) bool {
 	switch op {
 	case backends.OpTypeExp:
 		for i, v := range x {
@@ -466,9 +359,39 @@ func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) {
 				o[i] = T(e / (1 + e))
 			}
 		}
+	case backends.OpTypeCos:
+		for i, v := range x {
+			o[i] = T(math.Cos(float64(v)))
+		}
+	case backends.OpTypeSin:
+		for i, v := range x {
+			o[i] = T(math.Sin(float64(v)))
+		}
+	case backends.OpTypeErf:
+		for i, v := range x {
+			o[i] = T(math.Erf(float64(v)))
+		}
+	case backends.OpTypeCeil:
+		for i, v := range x {
+			o[i] = T(math.Ceil(float64(v)))
+		}
+	case backends.OpTypeFloor:
+		for i, v := range x {
+			o[i] = T(math.Floor(float64(v)))
+		}
+	case backends.OpTypeRound:
+		for i, v := range x {
+			o[i] = T(math.RoundToEven(float64(v)))
+		}
+	default:
+		return false
 	}
+	return true
 }
 
+// binaryBlock writes o = x op y for the float ops Add, Sub, Mul, Div, Max, Min and Pow (xs, ys: x or
+// y is a single value); the float32 Add, Sub, Mul and Div run in SIMD where available. Max and Min
+// are Go's builtins (NaN wins, max(−0, +0) = +0).
 func binaryBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
 	if o32, ok := any(o).([]float32); ok {
 		if k := binarySIMD(op, o32, any(x).([]float32), any(y).([]float32), xs, ys); k > 0 {
@@ -593,58 +516,65 @@ func binaryBlock[T floatT](op backends.OpType, o, x, y []T, xs, ys bool) {
 
 // boolsToFloat writes 1 for true and 0 for false, selecting bit patterns in integer registers.
 func boolsToFloat[T floatT](o []T, b []bool) {
-	switch ov := any(o).(type) {
-	case []float32:
-		for i, v := range b {
-			var m uint32
-			if v {
-				m = 0x3f800000
-			}
-			ov[i] = math.Float32frombits(m)
-		}
-	case []float64:
-		for i, v := range b {
-			var m uint64
-			if v {
-				m = 0x3ff0000000000000
-			}
-			ov[i] = math.Float64frombits(m)
-		}
+	if is32[T]() {
+		selectBits(floatBits[uint32](o), b, []uint32{one32}, []uint32{0}, true, true)
+	} else {
+		selectBits(floatBits[uint64](o), b, []uint64{one64}, []uint64{0}, true, true)
 	}
 }
 
 // nonNegBlock writes o = NonNeg(x) (see opStepNonNeg) with integer selections, no float branches.
 func nonNegBlock[T floatT](o, x []T) {
-	switch xs := any(x).(type) {
-	case []float32:
-		os := any(o).([]float32)[:len(xs)]
-		if k := simdLen(len(xs)); k > 0 {
-			nonNegF32(p32(os), p32(xs), k)
-			os, xs = os[k:], xs[k:]
+	o = o[:len(x)]
+	if o32, ok := any(o).([]float32); ok {
+		if k := simdLen(len(x)); k > 0 {
+			nonNegF32(p32(o32), p32(any(x).([]float32)), k)
+			o, x = o[k:], x[k:]
 		}
-		for i, v := range xs {
-			b := math.Float32bits(v)
-			var r uint32 = 0x3f800000 // 1
-			if b > 0x80000000 {       // negative, not −0
-				r = 0
-			}
-			if b&0x7fffffff > 0x7f800000 { // NaN
-				r = b
-			}
-			os[i] = math.Float32frombits(r)
+	}
+	if is32[T]() {
+		nonNegBits(floatBits[uint32](o), floatBits[uint32](x), one32, sign32, inf32)
+	} else {
+		nonNegBits(floatBits[uint64](o), floatBits[uint64](x), one64, sign64, inf64)
+	}
+}
+
+// nonNegBits is nonNegBlock on bit patterns: 1 where x ≥ 0 (−0 included), +0 where x < 0, x where x
+// is NaN.
+func nonNegBits[U uint32 | uint64](o, x []U, one, sign, inf U) {
+	for i, b := range x {
+		r := one
+		if b > sign { // negative, not −0
+			r = 0
 		}
-	case []float64:
-		os := any(o).([]float64)[:len(xs)]
-		for i, v := range xs {
-			b := math.Float64bits(v)
-			var r uint64 = 0x3ff0000000000000
-			if b > 1<<63 {
-				r = 0
-			}
-			if b&(1<<63-1) > 0x7ff0000000000000 {
-				r = b
-			}
-			os[i] = math.Float64frombits(r)
+		if b&^sign > inf { // NaN
+			r = b
 		}
+		o[i] = r
+	}
+}
+
+// signFloat writes sign(x) (−1, 0 or 1; ±0 and NaN map to themselves) without data-dependent
+// branches, from the IEEE sign bit.
+func signFloat[T floatT](o, x []T) {
+	if is32[T]() {
+		signBits(floatBits[uint32](o), floatBits[uint32](x), one32, sign32, inf32)
+	} else {
+		signBits(floatBits[uint64](o), floatBits[uint64](x), one64, sign64, inf64)
+	}
+}
+
+// signBits is signFloat on bit patterns.
+func signBits[U uint32 | uint64](o, x []U, one, sign, inf U) {
+	for i, b := range x {
+		var nz U
+		if b&^sign != 0 {
+			nz = ^U(0)
+		}
+		r := (b&sign | one) & nz
+		if b&^sign > inf { // NaN
+			r = b
+		}
+		o[i] = r
 	}
 }
