@@ -75,12 +75,9 @@ func broadcastsTo(s, out shapes.Shape) bool {
 func fuseElementwise(pc *compilation) {
 	reach := pc.reach
 	outs := pc.outs
-	uses := map[*node]int{}
+	uses := pc.uses()
 	sumUser := map[*node]bool{}
 	for n := range reach {
-		for _, in := range n.inputs {
-			uses[in]++
-		}
 		if n.op == backends.OpTypeReduceSum && isLeadingAxes(n.params.([]int)) {
 			sumUser[n.inputs[0]] = true
 		}
@@ -91,9 +88,6 @@ func fuseElementwise(pc *compilation) {
 			}
 			sumUser[in] = true
 		}
-	}
-	for _, o := range outs {
-		uses[o] += 2
 	}
 	okOperand := func(in, n *node, dt dtypes.DType) bool {
 		return in.shape.DType == dt && (in.shape.Size() == 1 || broadcastsTo(in.shape, n.shape))
@@ -129,13 +123,8 @@ func fuseElementwise(pc *compilation) {
 	}
 	// Roots are visited from the last node backwards, so a node absorbed by a later root is skipped.
 	sortNodesDesc(nodes)
-	inline := inlinableNodes(nodes, outs, uses, candidate)
-	users := map[*node][]*node{}
-	for _, n := range nodes {
-		for _, in := range n.inputs {
-			users[in] = append(users[in], n)
-		}
-	}
+	users := usersOf(nodes)
+	inline := inlinableNodes(nodes, outs, uses, users, candidate)
 	absorbed := map[*node]bool{}
 	for _, root := range nodes {
 		if absorbed[root] || !candidate(root) || !root.shape.DType.IsFloat() {
@@ -284,13 +273,8 @@ const maxInlineSteps = 12
 // elementwise ops of the same shape (comparisons only when all their own users are), sums over
 // leading axes (which then sum the value's own program), and Reshapes whose users all qualify.
 // nodes must be sorted by decreasing id.
-func inlinableNodes(nodes, outs []*node, uses map[*node]int, candidate func(*node) bool) map[*node]bool {
-	users := map[*node][]*node{}
-	for _, n := range nodes {
-		for _, in := range n.inputs {
-			users[in] = append(users[in], n)
-		}
-	}
+func inlinableNodes(nodes, outs []*node, uses map[*node]int, users map[*node][]*node,
+	candidate func(*node) bool) map[*node]bool {
 	isOut := map[*node]bool{}
 	for _, o := range outs {
 		isOut[o] = true

@@ -161,16 +161,7 @@ type fusedDotParams struct {
 // (so that the product would be larger than both operands) and the Mul has no other user.
 func fuseDots(pc *compilation) {
 	reach := pc.reach
-	outs := pc.outs
-	uses := map[*node]int{}
-	for n := range reach {
-		for _, in := range n.inputs {
-			uses[in]++
-		}
-	}
-	for _, o := range outs {
-		uses[o]++
-	}
+	uses := pc.uses()
 	for r := range reach {
 		if r.op != backends.OpTypeReduceSum || !r.shape.DType.IsFloat() {
 			continue

@@ -276,11 +276,7 @@ func forEachRow(out shapes.Shape, ba, bb bcast, fn func(o, ia, sa, ib, sb, n int
 	}
 	parallelFor(rows, max(1, elemGrain/inner), func(lo, hi int) {
 		idx := make([]int, rank)
-		r := lo
-		for a := rank - 2; a >= 0; a-- {
-			idx[a] = r % dims[a]
-			r /= dims[a]
-		}
+		unravel(idx[:rank-1], lo, dims[:rank-1])
 		for row := lo; row < hi; row++ {
 			ia, ib := 0, 0
 			for a := 0; a < rank-1; a++ {
@@ -371,98 +367,53 @@ func binaryNum[T numberT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcas
 		return compare(op, o, x, y, ba, bb, out.shape)
 	}
 	o := out.flat.([]T)
-	var loop func(oo, ia, sa, ib, sb, n int)
+	var f func(a, b T) T
 	switch op {
 	case backends.OpTypeAdd:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] + y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a + b }
 	case backends.OpTypeSub:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] - y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a - b }
 	case backends.OpTypeMul:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] * y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a * b }
 	case backends.OpTypeDiv:
-		if !isFloat {
-			loop = func(oo, ia, sa, ib, sb, n int) {
-				for k := 0; k < n; k++ {
-					d := y[ib]
-					if d == 0 {
-						o[oo+k] = 0
-					} else {
-						o[oo+k] = x[ia] / d
-					}
-					ia += sa
-					ib += sb
-				}
+		f = func(a, b T) T {
+			if b == 0 && !isFloat {
+				return 0
 			}
-			break
-		}
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] / y[ib]
-				ia += sa
-				ib += sb
-			}
+			return a / b
 		}
 	case backends.OpTypeMax:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = max(x[ia], y[ib])
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return max(a, b) }
 	case backends.OpTypeMin:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = min(x[ia], y[ib])
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return min(a, b) }
 	case backends.OpTypePow:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = T(math.Pow(float64(x[ia]), float64(y[ib])))
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return T(math.Pow(float64(a), float64(b))) }
 	case backends.OpTypeRem:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				if isFloat {
-					o[oo+k] = T(math.Mod(float64(x[ia]), float64(y[ib])))
-				} else if y[ib] == 0 {
-					o[oo+k] = 0
-				} else {
-					o[oo+k] = T(int64(x[ia]) % int64(y[ib]))
-				}
-				ia += sa
-				ib += sb
+		f = func(a, b T) T {
+			switch {
+			case isFloat:
+				return T(math.Mod(float64(a), float64(b)))
+			case b == 0:
+				return 0
 			}
+			return T(int64(a) % int64(b))
 		}
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, loop)
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
+}
+
+// applyRows writes o = f(x, y) elementwise with broadcasting (forEachRow).
+func applyRows[T, O any](shape shapes.Shape, ba, bb bcast, o []O, x, y []T, f func(a, b T) O) {
+	forEachRow(shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
+		for k := 0; k < n; k++ {
+			o[oo+k] = f(x[ia], y[ib])
+			ia += sa
+			ib += sb
+		}
+	})
 }
 
 func binaryInt[T intT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast) bool {
@@ -503,13 +454,7 @@ func binaryInt[T intT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast) 
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		for k := 0; k < n; k++ {
-			o[oo+k] = f(x[ia], y[ib])
-			ia += sa
-			ib += sb
-		}
-	})
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
 }
 
@@ -528,13 +473,7 @@ func binaryBool(op backends.OpType, out *Buffer, x, y []bool, ba, bb bcast) bool
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		for k := 0; k < n; k++ {
-			o[oo+k] = f(x[ia], y[ib])
-			ia += sa
-			ib += sb
-		}
-	})
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
 }
 

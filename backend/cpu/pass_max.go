@@ -37,16 +37,7 @@ func maxPoolable(n *node) bool {
 // once.
 func fuseMaxes(pc *compilation) {
 	reach := pc.reach
-	outs := pc.outs
-	uses := map[*node]int{}
-	for n := range reach {
-		for _, in := range n.inputs {
-			uses[in]++
-		}
-	}
-	for _, o := range outs {
-		uses[o] += 2
-	}
+	uses := pc.uses()
 	for r := range reach {
 		if !maxPoolable(r) {
 			continue

@@ -1,28 +1,11 @@
 package cpu
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 )
-
-// isConstZero reports whether n is a constant single float value equal to 0 (either sign).
-func isConstZero(n *node) bool {
-	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
-		return false
-	}
-	buf, ok := n.params.(*Buffer)
-	if !ok {
-		return false
-	}
-	switch f := buf.flat.(type) {
-	case []float32:
-		return f[0] == 0
-	case []float64:
-		return f[0] == 0
-	}
-	return false
-}
 
 // reluMasks rewrites the other users of a ReLU's mask to compare the ReLU's output instead of its
 // input: for r = Where(x > 0, x, 0), (x > 0) = (r > 0) at every position (NaN included: both are
@@ -31,18 +14,13 @@ func isConstZero(n *node) bool {
 // new comparison takes r's id, ordered right after it.
 func reluMasks(pc *compilation) {
 	reach := pc.reach
-	users := map[*node][]*node{}
-	for n := range reach {
-		for _, in := range n.inputs {
-			users[in] = append(users[in], n)
-		}
-	}
+	users := usersOf(slices.Collect(maps.Keys(reach)))
 	for r := range reach {
 		if r.op != backends.OpTypeWhere || len(r.inputs) != 3 || !r.shape.DType.IsFloat() {
 			continue
 		}
 		c, x, z := r.inputs[0], r.inputs[1], r.inputs[2]
-		if c.op != backends.OpTypeGreaterThan || c.inputs[0] != x || !isConstZero(c.inputs[1]) || !isConstZero(z) ||
+		if c.op != backends.OpTypeGreaterThan || c.inputs[0] != x || !isConstScalar(c.inputs[1], 0) || !isConstScalar(z, 0) ||
 			!sameDims(c.shape, r.shape) {
 			continue
 		}

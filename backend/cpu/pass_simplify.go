@@ -7,24 +7,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
-// isConstOne reports whether n is a constant single value equal to 1.
-func isConstOne(n *node) bool {
-	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
-		return false
-	}
-	buf, ok := n.params.(*Buffer)
-	if !ok {
-		return false
-	}
-	switch f := buf.flat.(type) {
-	case []float32:
-		return f[0] == 1
-	case []float64:
-		return f[0] == 1
-	}
-	return false
-}
-
 // simplifyProgram replaces Sign(Add(Sign(x), 1)) (either operand order of the Add) by one
 // opStepNonNeg step, replaces steps equal to an earlier step by it, then drops the steps no longer
 // referenced and renumbers the others.
@@ -37,7 +19,7 @@ func simplifyProgram(p fusedProgram, leaves []*node) fusedProgram {
 			}
 		}
 	}
-	isOne := func(a int) bool { return a < 0 && isConstOne(leaves[-a-1]) }
+	isOne := func(a int) bool { return a < 0 && isConstScalar(leaves[-a-1], 1) }
 	changed := false
 	for i := range p.steps {
 		st := p.steps[i]

@@ -22,16 +22,7 @@ type fusedSumParams struct {
 // user) accumulate the program's values block by block (in float64), so they are never stored.
 func fuseSums(pc *compilation) {
 	reach := pc.reach
-	outs := pc.outs
-	uses := map[*node]int{}
-	for n := range reach {
-		for _, in := range n.inputs {
-			uses[in]++
-		}
-	}
-	for _, o := range outs {
-		uses[o] += 2
-	}
+	uses := pc.uses()
 	for r := range reach {
 		if r.op != backends.OpTypeReduceSum || len(r.inputs) != 1 {
 			continue

@@ -1,5 +1,9 @@
 package cpu
 
+import (
+	"github.com/gomlx/gomlx/backends"
+)
+
 // CompileStats counts the rewrites the compile passes made in a program.
 type CompileStats struct {
 	ConvGradients    int // convolutions compiled as direct gradient kernels (rewriteConvGradients)
@@ -71,4 +75,49 @@ func runPasses(pc *compilation) {
 			pc.reach = reachable(pc.outs)
 		}
 	}
+}
+
+// uses counts the users of each reachable node; outputs count two extra uses, so that no pass takes
+// an output for a value with a single user.
+func (pc *compilation) uses() map[*node]int {
+	uses := map[*node]int{}
+	for n := range pc.reach {
+		for _, in := range n.inputs {
+			uses[in]++
+		}
+	}
+	for _, o := range pc.outs {
+		uses[o] += 2
+	}
+	return uses
+}
+
+// usersOf lists the users of each input of nodes, in the order of nodes.
+func usersOf(nodes []*node) map[*node][]*node {
+	users := map[*node][]*node{}
+	for _, n := range nodes {
+		for _, in := range n.inputs {
+			users[in] = append(users[in], n)
+		}
+	}
+	return users
+}
+
+// isConstScalar reports whether n is a constant single float value equal to v (0 matches either
+// sign).
+func isConstScalar(n *node, v float64) bool {
+	if n.op != backends.OpTypeConstant || n.shape.Size() != 1 {
+		return false
+	}
+	buf, ok := n.params.(*Buffer)
+	if !ok {
+		return false
+	}
+	switch f := buf.flat.(type) {
+	case []float32:
+		return float64(f[0]) == v
+	case []float64:
+		return f[0] == v
+	}
+	return false
 }
