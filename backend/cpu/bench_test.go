@@ -3,7 +3,6 @@ package cpu_test
 import (
 	"fmt"
 	"github.com/cct-dev/cct/backend/cpu"
-	"math/rand/v2"
 	"os"
 	"sort"
 	"syscall"
@@ -42,18 +41,7 @@ func vgg4(ctx *context.Context, spec any, inputs []*Node) []*Node {
 // batch.
 func BenchmarkVGG4Step(b *testing.B) {
 	be := newBackend(b)
-	rng := rand.New(rand.NewPCG(1, 2))
-	const n = 250
-	xs := make([]float32, n*28*28)
-	ys := make([]int32, n)
-	for i := range xs {
-		xs[i] = float32(rng.NormFloat64())
-	}
-	for i := range ys {
-		ys[i] = int32(i % 10)
-	}
-	x := tensors.FromFlatDataAndDimensions(xs, n, 28, 28, 1)
-	y := tensors.FromFlatDataAndDimensions(ys, n, 1)
+	x, y := randomBatch(250, 28, 28, 10)
 	ctx := context.New()
 	trainer := train.NewTrainer(be, ctx, vgg4, losses.SparseCategoricalCrossEntropyLogits,
 		optimizers.Adam().LearningRate(1e-4).Done(), nil, nil)

@@ -29,11 +29,8 @@ func TestBlockFusion(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	args := float64Args(rng, 3, 12, 32)
 	b := newBackend(t)
-	cpu.SetOpProfile(true)
-	cpu.OpProfile()
-	got := run(t, b, bnReluPool, args...)
-	prof := cpu.OpProfile()
-	cpu.SetOpProfile(false)
+	var got [][]float64
+	prof := profileOps(func() { got = run(t, b, bnReluPool, args...) })
 	if statsOf(b).FusedMaxes == 0 {
 		t.Error("the max-pool of the ReLU was not fused")
 	}

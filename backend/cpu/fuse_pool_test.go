@@ -124,22 +124,7 @@ func runBits(t *testing.T, fn func([]*Node) []*Node, args ...*tensors.Tensor) []
 // runBitsOn evaluates fn on b and returns its float32 outputs.
 func runBitsOn(t *testing.T, b backends.Backend, fn func([]*Node) []*Node, args ...*tensors.Tensor) [][]float32 {
 	t.Helper()
-	exec, err := NewExec(b, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := make([]any, len(args))
-	for i, a := range args {
-		c, err := a.LocalClone()
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[i] = c
-	}
-	outs, err := exec.Exec(in...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	outs := execOn(t, b, fn, args...)
 	res := make([][]float32, len(outs))
 	for i, o := range outs {
 		if o.DType() != dtypes.Float32 {

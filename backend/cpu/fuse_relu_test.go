@@ -41,11 +41,8 @@ func TestReluMask(t *testing.T) {
 	}
 	args := []*tensors.Tensor{mk(2, 8, 8, 32), mk(32), mk(2, 8, 8, 32), mk(2, 8, 8, 32)}
 	b := newBackend(t)
-	cpu.SetOpProfile(true)
-	cpu.OpProfile()
-	got := runBitsOn(t, b, residualRelu, args...)
-	prof := cpu.OpProfile()
-	cpu.SetOpProfile(false)
+	var got [][]float32
+	prof := profileOps(func() { got = runBitsOn(t, b, residualRelu, args...) })
 	if statsOf(b).ReluMasks == 0 {
 		t.Error("the ReLU mask was not rewritten")
 	}
