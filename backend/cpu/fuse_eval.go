@@ -13,27 +13,26 @@ func init() {
 
 const fuseBlock = 1024
 
+// leavesOf returns the flat values and the shapes of a fused node's inputs.
+func leavesOf(ins []*Buffer) ([]any, []shapes.Shape) {
+	leaves, leafShapes := make([]any, len(ins)), make([]shapes.Shape, len(ins))
+	for i, in := range ins {
+		leaves[i], leafShapes[i] = in.flat, in.shape
+	}
+	return leaves, leafShapes
+}
+
 func execFusedElementwise(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	prog := n.params.(fusedProgram)
-	leafShapes := make([]shapes.Shape, len(ins))
-	for i, in := range ins {
-		leafShapes[i] = in.shape
-	}
+	// outputFor may take an input buffer for the output (setting its ins entry to nil): it is still
+	// read (block by block, before being overwritten at the same positions), so the leaves are
+	// taken first.
+	leaves, leafShapes := leavesOf(ins)
 	cands := make([]int, 0, len(ins))
 	for i := range ins {
 		cands = append(cands, i)
 	}
 	out := outputFor(b, n.shape, ins, owned, cands...)
-	// outputFor may have taken an input buffer: it is still read (block by block, before being
-	// overwritten at the same positions), so keep a reference.
-	leaves := make([]any, len(ins))
-	for i, in := range ins {
-		if in == nil {
-			leaves[i] = out.flat
-		} else {
-			leaves[i] = in.flat
-		}
-	}
 	switch o := out.flat.(type) {
 	case []float32:
 		runFused(prog, n.shape, o, leaves, leafShapes, nil)

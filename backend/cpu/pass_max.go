@@ -63,11 +63,7 @@ func fuseMaxes(pc *compilation) {
 
 func execFusedMax(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	p := n.params.(fusedMaxParams)
-	leafShapes := make([]shapes.Shape, len(ins))
-	leaves := make([]any, len(ins))
-	for i, in := range ins {
-		leafShapes[i], leaves[i] = in.shape, in.flat
-	}
+	leaves, leafShapes := leavesOf(ins)
 	out := b.newBuf(n.shape)
 	switch o := out.flat.(type) {
 	case []float32:

@@ -200,15 +200,8 @@ func appendProgram(p fusedProgram, pLeaves []*node, q fusedProgram, qLeaves []*n
 
 func execFusedMulti(b *Backend, n *node, ins []*Buffer, owned []bool) ([]*Buffer, error) {
 	p := n.params.(fusedMultiParams)
-	leafShapes := make([]shapes.Shape, len(ins))
-	for i, in := range ins {
-		leafShapes[i] = in.shape
-	}
+	leaves, leafShapes := leavesOf(ins)
 	var outs []*Buffer
-	leaves := make([]any, len(ins))
-	for i, in := range ins {
-		leaves[i] = in.flat
-	}
 	var values *Buffer
 	if p.valueStep >= 0 {
 		// Steps after the value step may still read the inputs: no input is overwritten.
@@ -336,11 +329,7 @@ func (a *blockSum[T]) add(s int, last []T) {
 
 func execFusedSum(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
 	p := n.params.(fusedSumParams)
-	leafShapes := make([]shapes.Shape, len(ins))
-	leaves := make([]any, len(ins))
-	for i, in := range ins {
-		leafShapes[i], leaves[i] = in.shape, in.flat
-	}
+	leaves, leafShapes := leavesOf(ins)
 	sum := &fusedSum{acc: make([]float64, max(1, n.shape.Size()))}
 	out := b.newBuf(n.shape)
 	switch o := out.flat.(type) {
