@@ -168,69 +168,18 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 		fillT(o, o[0])
 		return ok
 	}
-	x = x[:len(o)]
+	// y is read at i&ym: every i, or 0 for a single value.
+	x, ym := x[:len(o)], -1
 	if ys {
-		c := y[0]
-		switch op {
-		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-			for i, a := range x {
-				var m O
-				if a == c {
-					m = one
-				}
-				o[i] = m
-			}
-		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-			for i, a := range x {
-				var m O
-				if a != c {
-					m = one
-				}
-				o[i] = m
-			}
-		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-			for i, a := range x {
-				var m O
-				if a > c {
-					m = one
-				}
-				o[i] = m
-			}
-		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-			for i, a := range x {
-				var m O
-				if a >= c {
-					m = one
-				}
-				o[i] = m
-			}
-		case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-			for i, a := range x {
-				var m O
-				if a < c {
-					m = one
-				}
-				o[i] = m
-			}
-		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-			for i, a := range x {
-				var m O
-				if a <= c {
-					m = one
-				}
-				o[i] = m
-			}
-		default:
-			return false
-		}
-		return true
+		ym = 0
+	} else {
+		y = y[:len(o)]
 	}
-	y = y[:len(o)]
 	switch op {
 	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
 		for i, a := range x {
 			var m O
-			if a == y[i] {
+			if a == y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -238,7 +187,7 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 	case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
 		for i, a := range x {
 			var m O
-			if a != y[i] {
+			if a != y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -246,7 +195,7 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 	case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
 		for i, a := range x {
 			var m O
-			if a > y[i] {
+			if a > y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -254,7 +203,7 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 	case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
 		for i, a := range x {
 			var m O
-			if a >= y[i] {
+			if a >= y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -262,7 +211,7 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 	case backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
 		for i, a := range x {
 			var m O
-			if a < y[i] {
+			if a < y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -270,7 +219,7 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 	case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
 		for i, a := range x {
 			var m O
-			if a <= y[i] {
+			if a <= y[i&ym] {
 				m = one
 			}
 			o[i] = m
@@ -279,6 +228,13 @@ func compareInto[T numberT, O bool | uint32 | uint64](op backends.OpType, o []O,
 		return false
 	}
 	return true
+}
+
+// negBlock writes o = −x.
+func negBlock[T signedT | floatT](o, x []T) {
+	for i, v := range x {
+		o[i] = -v
+	}
 }
 
 // evalUnary returns op(v) for one value.
@@ -293,9 +249,7 @@ func evalUnary[T floatT](op backends.OpType, v T) T {
 func unaryBlock[T floatT](op backends.OpType, o, x []T) bool {
 	switch op {
 	case backends.OpTypeNeg:
-		for i, v := range x {
-			o[i] = -v
-		}
+		negBlock(o, x)
 	case backends.OpTypeAbs:
 		for i, v := range x {
 			o[i] = T(math.Abs(float64(v)))

@@ -81,8 +81,8 @@ func execConvGeneral(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer,
 }
 
 func init() {
-	register(opConvBackFilter, execConvBackFilter)
-	register(opConvBackInput, execConvBackInput)
+	register(opConvBackFilter, execConvGrad(kernels.Conv2DBackwardFilter[float32], kernels.Conv2DBackwardFilter[float64]))
+	register(opConvBackInput, execConvGrad(kernels.Conv2DBackwardInput[float32], kernels.Conv2DBackwardInput[float64]))
 }
 
 func intsEqual(a []int, b ...int) bool {
@@ -163,32 +163,22 @@ func rewriteConvGradients(pc *compilation) {
 	}
 }
 
-func execConvBackFilter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
-	cp := n.params.(kernels.ConvParams)
-	out := b.newBuf(n.shape)
-	switch o := out.flat.(type) {
-	case []float32:
-		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
-	case []float64:
-		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
-	default:
-		b.release(out)
-		return nil, unsupported(n, n.shape.DType)
+// execConvGrad returns the executor of a convolution gradient kernel, given as its float32 and
+// float64 instances.
+func execConvGrad(k32 func(kernels.ConvParams, []float32, []float32, []float32),
+	k64 func(kernels.ConvParams, []float64, []float64, []float64)) execFn {
+	return func(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+		cp := n.params.(kernels.ConvParams)
+		out := b.newBuf(n.shape)
+		switch o := out.flat.(type) {
+		case []float32:
+			k32(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
+		case []float64:
+			k64(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
+		default:
+			b.release(out)
+			return nil, unsupported(n, n.shape.DType)
+		}
+		return out, nil
 	}
-	return out, nil
-}
-
-func execConvBackInput(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
-	cp := n.params.(kernels.ConvParams)
-	out := b.newBuf(n.shape)
-	switch o := out.flat.(type) {
-	case []float32:
-		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
-	case []float64:
-		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
-	default:
-		b.release(out)
-		return nil, unsupported(n, n.shape.DType)
-	}
-	return out, nil
 }

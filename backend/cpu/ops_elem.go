@@ -152,9 +152,7 @@ func unaryFloat[T floatT](op backends.OpType, o, x []T) bool {
 func unarySigned[T signedT](op backends.OpType, o, x []T) bool {
 	switch op {
 	case backends.OpTypeNeg:
-		for i, v := range x {
-			o[i] = -v
-		}
+		negBlock(o, x)
 	case backends.OpTypeAbs:
 		for i, v := range x {
 			if v < 0 {
