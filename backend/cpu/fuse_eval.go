@@ -1,5 +1,8 @@
 package cpu
 
+// The fused program evaluator: leaf readers and the block-by-block evaluation of a fused program,
+// storing its values or summing them.
+
 import (
 	"runtime"
 

@@ -1,5 +1,8 @@
 package cpu
 
+// The elementwise fusion planner (fuseElementwise): which trees of float elementwise ops become one
+// fused program, and which shared values each program recomputes instead of reading.
+
 import (
 	"fmt"
 	"slices"

@@ -1,5 +1,7 @@
 package cpu
 
+// Max fusion (fuseMaxes): ReduceMax of a fused program computed without storing the program's values.
+
 import (
 	"slices"
 

@@ -1,5 +1,7 @@
 package cpu
 
+// The ReLU-mask rewrite (reluMasks).
+
 import (
 	"maps"
 	"slices"

@@ -1,5 +1,7 @@
 package cpu
 
+// The peephole simplifier of fused programs (simplifyProgram).
+
 import (
 	"fmt"
 	"slices"

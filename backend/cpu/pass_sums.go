@@ -1,5 +1,8 @@
 package cpu
 
+// Sum fusion (fuseSums, mergeSums): sums over leading axes of fused programs accumulated while the
+// program runs, and several such sums (and the values) computed in one pass.
+
 import (
 	"runtime"
 	"slices"

@@ -1,5 +1,7 @@
 package cpu
 
+// The compile passes: their order, the state they share and the counts of what they rewrote.
+
 import (
 	"github.com/gomlx/gomlx/backends"
 )
