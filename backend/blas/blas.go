@@ -117,19 +117,17 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 // (A is stored k×m when transA), op(B) is k×n (B is stored n×k when transB) and C is m×n.
 // When beta = 0, C need not be initialised (NaNs in C are not propagated).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	current().sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	checkedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, func() gemmFn[float32] { return current().sgemm })
 }
 
 // Dgemm computes C ← alpha·op(A)·op(B) + beta·C in float64; see Sgemm.
 func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	checkedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, func() gemmFn[float64] { return current().dgemm })
+}
+
+// checkedGemm checks the arguments, handles the empty and zero products, and runs the rest with
+// the GEMM of the active implementation (chosen on first use).
+func checkedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, active func() gemmFn[T]) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -138,7 +136,7 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	current().dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	active()(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // scaleC sets C ← beta·C (C ← 0 when beta = 0).

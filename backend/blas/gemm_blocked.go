@@ -1,6 +1,10 @@
 package blas
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/cct-dev/cct/backend/internal/parallel"
+)
 
 // Blocking of the pure-Go GEMM (Goto's algorithm): C is updated in nc-column panels; for each kc-deep
 // slice of the product a kc×nc panel of op(B) is packed into nr-wide strips, then mc×kc blocks of
@@ -83,38 +87,27 @@ func blockedGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda 
 		units = (m + mr - 1) / mr
 	}
 	workers = max(1, min(workers, units))
-	if workers == 1 {
-		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		u0, u1 := units*w/workers, units*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if splitRows {
-				i0, i1 := u0*mr, min(u1*mr, m)
-				var aa []T
-				if transA {
-					aa = a[i0:]
-				} else {
-					aa = a[i0*lda:]
-				}
-				gemmSerial(transA, transB, i1-i0, n, k, alpha, aa, lda, b, ldb, c[i0*ldc:], ldc)
-				return
-			}
-			j0, j1 := u0*nr, min(u1*nr, n)
-			var bb []T
-			if transB {
-				bb = b[j0*ldb:]
+	parallel.Split(units, workers, func(u0, u1 int) {
+		if splitRows {
+			i0, i1 := u0*mr, min(u1*mr, m)
+			var aa []T
+			if transA {
+				aa = a[i0:]
 			} else {
-				bb = b[j0:]
+				aa = a[i0*lda:]
 			}
-			gemmSerial(transA, transB, m, j1-j0, k, alpha, a, lda, bb, ldb, c[j0:], ldc)
-		}()
-	}
-	wg.Wait()
+			gemmSerial(transA, transB, i1-i0, n, k, alpha, aa, lda, b, ldb, c[i0*ldc:], ldc)
+			return
+		}
+		j0, j1 := u0*nr, min(u1*nr, n)
+		var bb []T
+		if transB {
+			bb = b[j0*ldb:]
+		} else {
+			bb = b[j0:]
+		}
+		gemmSerial(transA, transB, m, j1-j0, k, alpha, a, lda, bb, ldb, c[j0:], ldc)
+	})
 }
 
 // gemmSerial computes C += alpha·op(A)·op(B) on one goroutine.

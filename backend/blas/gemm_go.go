@@ -25,27 +25,27 @@ func gtrans(t bool) gblas.Transpose {
 func useSmall(m, n int) bool { return m < 3 || n < 4 }
 
 func (goImpl) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if useSmall(m, n) {
-		smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	if hasFMA {
-		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	gonumImpl{}.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	goGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, gonumImpl{}.sgemm)
 }
 
 func (goImpl) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if useSmall(m, n) {
+	goGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, gonumImpl{}.dgemm)
+}
+
+// gemmFn is the signature of the GEMM entry points of one element type.
+type gemmFn[T Float] func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+
+// goGemm is goImpl's GEMM: smallGemm for products with very few rows or columns, else the blocked
+// GEMM where the CPU has AVX2/FMA, else gonum.
+func goGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, gonum gemmFn[T]) {
+	switch {
+	case useSmall(m, n):
 		smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	if hasFMA {
+	case hasFMA:
 		blockedGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
+	default:
+		gonum(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
-	gonumImpl{}.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gonumImpl always uses gonum (the path taken by goImpl on CPUs without AVX2/FMA).

@@ -37,6 +37,7 @@ package cpu
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -66,6 +67,22 @@ type Backend struct {
 	workers   int
 	finalized bool
 	pool      bufferPool
+
+	statsMu sync.Mutex
+	stats   CompileStats // summed over the executables compiled
+}
+
+// CompileStats returns the counts of the rewrites made in all the executables compiled by b.
+func (b *Backend) CompileStats() CompileStats {
+	b.statsMu.Lock()
+	defer b.statsMu.Unlock()
+	return b.stats
+}
+
+func (b *Backend) addStats(s CompileStats) {
+	b.statsMu.Lock()
+	b.stats.add(s)
+	b.statsMu.Unlock()
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -245,103 +262,53 @@ func isSupportedDType(dt dtypes.DType) bool {
 	return false
 }
 
+// flatTypes are the Go slice types of the supported dtypes.
+var flatTypes = map[dtypes.DType]reflect.Type{
+	dtypes.Bool: reflect.TypeFor[[]bool](), dtypes.Int8: reflect.TypeFor[[]int8](),
+	dtypes.Int16: reflect.TypeFor[[]int16](), dtypes.Int32: reflect.TypeFor[[]int32](),
+	dtypes.Int64: reflect.TypeFor[[]int64](), dtypes.Uint8: reflect.TypeFor[[]uint8](),
+	dtypes.Uint16: reflect.TypeFor[[]uint16](), dtypes.Uint32: reflect.TypeFor[[]uint32](),
+	dtypes.Uint64: reflect.TypeFor[[]uint64](), dtypes.Float32: reflect.TypeFor[[]float32](),
+	dtypes.Float64: reflect.TypeFor[[]float64](),
+}
+
+// isFlat reports whether flat is a slice of a supported dtype.
+func isFlat(flat any) bool {
+	t := reflect.TypeOf(flat)
+	return t != nil && t.Kind() == reflect.Slice && flatTypes[dtypes.FromGoType(t.Elem())] == t
+}
+
 // allocFlat returns a zeroed slice of the Go type of dt.
 func allocFlat(dt dtypes.DType, n int) any {
-	switch dt {
-	case dtypes.Bool:
-		return make([]bool, n)
-	case dtypes.Int8:
-		return make([]int8, n)
-	case dtypes.Int16:
-		return make([]int16, n)
-	case dtypes.Int32:
-		return make([]int32, n)
-	case dtypes.Int64:
-		return make([]int64, n)
-	case dtypes.Uint8:
-		return make([]uint8, n)
-	case dtypes.Uint16:
-		return make([]uint16, n)
-	case dtypes.Uint32:
-		return make([]uint32, n)
-	case dtypes.Uint64:
-		return make([]uint64, n)
-	case dtypes.Float32:
-		return make([]float32, n)
-	case dtypes.Float64:
-		return make([]float64, n)
-	}
-	panic(errors.Errorf("cpu backend: dtype %s not supported", dt))
-}
-
-// flatLen returns the length of a flat slice.
-func flatLen(flat any) int {
-	switch f := flat.(type) {
-	case []bool:
-		return len(f)
-	case []int8:
-		return len(f)
-	case []int16:
-		return len(f)
-	case []int32:
-		return len(f)
-	case []int64:
-		return len(f)
-	case []uint8:
-		return len(f)
-	case []uint16:
-		return len(f)
-	case []uint32:
-		return len(f)
-	case []uint64:
-		return len(f)
-	case []float32:
-		return len(f)
-	case []float64:
-		return len(f)
-	}
-	return -1
-}
-
-func copyT[T any](dst any, src []T) error {
-	d, ok := dst.([]T)
+	t, ok := flatTypes[dt]
 	if !ok {
-		return errors.Errorf("cpu backend: cannot copy %T into %T", src, dst)
+		panic(errors.Errorf("cpu backend: dtype %s not supported", dt))
 	}
-	if len(d) != len(src) {
-		return errors.Errorf("cpu backend: cannot copy %d values into a slice of length %d", len(src), len(d))
+	return reflect.MakeSlice(t, n, n).Interface()
+}
+
+// flatLen returns the length of a flat slice, or −1 if flat is not one.
+func flatLen(flat any) int {
+	if !isFlat(flat) {
+		return -1
 	}
-	copy(d, src)
-	return nil
+	return reflect.ValueOf(flat).Len()
 }
 
 // copyFlat copies src into dst; both must be slices of the same type and length.
 func copyFlat(dst, src any) error {
-	switch s := src.(type) {
-	case []bool:
-		return copyT(dst, s)
-	case []int8:
-		return copyT(dst, s)
-	case []int16:
-		return copyT(dst, s)
-	case []int32:
-		return copyT(dst, s)
-	case []int64:
-		return copyT(dst, s)
-	case []uint8:
-		return copyT(dst, s)
-	case []uint16:
-		return copyT(dst, s)
-	case []uint32:
-		return copyT(dst, s)
-	case []uint64:
-		return copyT(dst, s)
-	case []float32:
-		return copyT(dst, s)
-	case []float64:
-		return copyT(dst, s)
+	if !isFlat(src) {
+		return errors.Errorf("cpu backend: unsupported flat type %T", src)
 	}
-	return errors.Errorf("cpu backend: unsupported flat type %T", src)
+	d, s := reflect.ValueOf(dst), reflect.ValueOf(src)
+	if !d.IsValid() || d.Type() != s.Type() {
+		return errors.Errorf("cpu backend: cannot copy %T into %T", src, dst)
+	}
+	if d.Len() != s.Len() {
+		return errors.Errorf("cpu backend: cannot copy %d values into a slice of length %d", s.Len(), d.Len())
+	}
+	reflect.Copy(d, s)
+	return nil
 }
 
 // bufferPool keeps released intermediate slices for reuse, keyed by dtype and length.

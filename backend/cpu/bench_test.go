@@ -2,14 +2,13 @@ package cpu_test
 
 import (
 	"fmt"
-	"github.com/cct-dev/cct/backend/cpu"
-	"math/rand/v2"
 	"os"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/backend/internal/cputime"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -42,18 +41,7 @@ func vgg4(ctx *context.Context, spec any, inputs []*Node) []*Node {
 // batch.
 func BenchmarkVGG4Step(b *testing.B) {
 	be := newBackend(b)
-	rng := rand.New(rand.NewPCG(1, 2))
-	const n = 250
-	xs := make([]float32, n*28*28)
-	ys := make([]int32, n)
-	for i := range xs {
-		xs[i] = float32(rng.NormFloat64())
-	}
-	for i := range ys {
-		ys[i] = int32(i % 10)
-	}
-	x := tensors.FromFlatDataAndDimensions(xs, n, 28, 28, 1)
-	y := tensors.FromFlatDataAndDimensions(ys, n, 1)
+	x, y := randomBatch(250, 28, 28, 10)
 	ctx := context.New()
 	trainer := train.NewTrainer(be, ctx, vgg4, losses.SparseCategoricalCrossEntropyLogits,
 		optimizers.Adam().LearningRate(1e-4).Done(), nil, nil)
@@ -70,7 +58,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 	step() // compile and first step
 	b.Logf("first step (with graph compilation): %s", time.Since(start))
 	cpu.SetOpProfile(true)
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		step()
@@ -78,7 +66,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 	b.StopTimer()
 	// CPU time (user+system, all threads) per step is less sensitive than wall time to other
 	// processes sharing the machine.
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/step")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/step")
 	cpu.SetOpProfile(false)
 	prof := cpu.OpProfile()
 	names := make([]string, 0, len(prof))
@@ -91,12 +79,4 @@ func BenchmarkVGG4Step(b *testing.B) {
 			fmt.Fprintf(os.Stderr, "%-40s %8.1f ms/step\n", k, float64(prof[k].Microseconds())/1000/float64(b.N))
 		}
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -51,7 +51,11 @@ type Executable struct {
 	outputs  []int
 	params   []*node
 	inSlots  [][]int
+	stats    CompileStats
 }
+
+// Stats returns the counts of the rewrites made when compiling e.
+func (e *Executable) Stats() CompileStats { return e.stats }
 
 var _ backends.Executable = (*Executable)(nil)
 
@@ -65,25 +69,9 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 		return nil, err
 	}
 	b.compiled = true
-	reach := reachable(outs)
-	rewriteConvGradients(reach)
-	elideScalarBroadcasts(reach)
-	fuseDots(reach, outs)
-	reach = reachable(outs)
-	if !noElementwiseFusion {
-		reluMasks(reach)
-		reach = reachable(outs)
-		fuseElementwise(reach, outs)
-		reach = reachable(outs)
-		fuseSums(reach, outs)
-		reach = reachable(outs)
-		if !noSumMerging {
-			mergeSums(reach)
-			reach = reachable(outs)
-		}
-		fuseMaxes(reach, outs)
-		reach = reachable(outs)
-	}
+	pc := &compilation{reach: reachable(outs), outs: outs}
+	runPasses(pc)
+	reach := pc.reach
 	prog := make([]*node, 0, len(reach))
 	for n := range reach {
 		prog = append(prog, n)
@@ -101,7 +89,8 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 		return a.op != opProjection && b.op == opProjection
 	})
 	e := &Executable{backend: b.backend, name: b.name, prog: prog, slot: make(map[*node]int, len(prog)),
-		params: b.params}
+		params: b.params, stats: pc.stats}
+	b.backend.addStats(pc.stats)
 	for i, n := range prog {
 		e.slot[n] = i
 		if n.op == opProjection {
@@ -383,34 +372,11 @@ func recordOpTime(n *node, d time.Duration) {
 	opProfileMu.Unlock()
 }
 
-func opName(op backends.OpType) string {
-	switch op {
-	case opProjection:
-		return "Projection"
-	case opFusedDot:
-		return "FusedDot"
-	case opConvBackFilter:
-		return "ConvBackFilter"
-	case opConvBackInput:
-		return "ConvBackInput"
-	case opFusedElementwise:
-		return "FusedElementwise"
-	case opFusedSum:
-		return "FusedSum"
-	case opFusedMax:
-		return "FusedMax"
-	case opFusedMulti:
-		return "FusedMulti"
-	case opStepNonNeg:
-		return "NonNegIndicator"
-	}
-	return op.String()
-}
-
 // elideScalarBroadcasts makes elementwise ops read a broadcast single value directly (their
 // executors broadcast size-1 operands), so that e.g. Max(x, BroadcastInDim(0)) does not materialize
 // a tensor of zeros.
-func elideScalarBroadcasts(reach map[*node]bool) {
+func elideScalarBroadcasts(pc *compilation) {
+	reach := pc.reach
 	for n := range reach {
 		if !shapeinference.StandardBinaryOperations.Has(n.op) && !shapeinference.ComparisonOperations.Has(n.op) &&
 			n.op != backends.OpTypeWhere {
@@ -423,12 +389,6 @@ func elideScalarBroadcasts(reach map[*node]bool) {
 		}
 	}
 }
-
-// noElementwiseFusion turns off fuseElementwise (tests compare both ways).
-var noElementwiseFusion bool
-
-// noSumMerging turns off mergeSums (tests compare both ways).
-var noSumMerging bool
 
 func sortSlice(nodes []*node, less func(a, b *node) bool) {
 	sort.Slice(nodes, func(i, j int) bool { return less(nodes[i], nodes[j]) })

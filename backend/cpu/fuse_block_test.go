@@ -28,16 +28,13 @@ func TestBlockFusion(t *testing.T) {
 	defer cpu.SetElementwiseFusion(true)
 	rng := rand.New(rand.NewPCG(31, 32))
 	args := float64Args(rng, 3, 12, 32)
-	maxBefore, mergedBefore := cpu.FusedMaxCount(), cpu.MergedSumCount()
-	cpu.SetOpProfile(true)
-	cpu.OpProfile()
-	got := run(t, newBackend(t), bnReluPool, args...)
-	prof := cpu.OpProfile()
-	cpu.SetOpProfile(false)
-	if cpu.FusedMaxCount() == maxBefore {
+	b := newBackend(t)
+	var got [][]float64
+	prof := profileOps(func() { got = run(t, b, bnReluPool, args...) })
+	if statsOf(b).FusedMaxes == 0 {
 		t.Error("the max-pool of the ReLU was not fused")
 	}
-	if cpu.MergedSumCount() == mergedBefore {
+	if statsOf(b).MergedSums == 0 {
 		t.Error("no sum was merged into the pass of the program it reads")
 	}
 	sawSum := false

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -114,25 +115,16 @@ func TestPoolGradientFusion(t *testing.T) {
 	compareBits(t, got, want)
 }
 
-// runBits evaluates fn and returns its float32 outputs.
+// runBits evaluates fn on a new backend and returns its float32 outputs.
 func runBits(t *testing.T, fn func([]*Node) []*Node, args ...*tensors.Tensor) [][]float32 {
 	t.Helper()
-	exec, err := NewExec(newBackend(t), fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := make([]any, len(args))
-	for i, a := range args {
-		c, err := a.LocalClone()
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[i] = c
-	}
-	outs, err := exec.Exec(in...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return runBitsOn(t, newBackend(t), fn, args...)
+}
+
+// runBitsOn evaluates fn on b and returns its float32 outputs.
+func runBitsOn(t *testing.T, b backends.Backend, fn func([]*Node) []*Node, args ...*tensors.Tensor) [][]float32 {
+	t.Helper()
+	outs := execOn(t, b, fn, args...)
 	res := make([][]float32, len(outs))
 	for i, o := range outs {
 		if o.DType() != dtypes.Float32 {

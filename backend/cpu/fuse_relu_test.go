@@ -40,13 +40,10 @@ func TestReluMask(t *testing.T) {
 		return tensors.FromFlatDataAndDimensions(v, dims...)
 	}
 	args := []*tensors.Tensor{mk(2, 8, 8, 32), mk(32), mk(2, 8, 8, 32), mk(2, 8, 8, 32)}
-	before := cpu.ReluMaskCount()
-	cpu.SetOpProfile(true)
-	cpu.OpProfile()
-	got := runBits(t, residualRelu, args...)
-	prof := cpu.OpProfile()
-	cpu.SetOpProfile(false)
-	if cpu.ReluMaskCount() == before {
+	b := newBackend(t)
+	var got [][]float32
+	prof := profileOps(func() { got = runBitsOn(t, b, residualRelu, args...) })
+	if statsOf(b).ReluMasks == 0 {
 		t.Error("the ReLU mask was not rewritten")
 	}
 	// The residual sum is computed inside the ReLU's program, not stored by a program of its own.

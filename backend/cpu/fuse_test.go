@@ -51,15 +51,15 @@ func TestElementwiseFusion(t *testing.T) {
 			Where(GreaterThan(ConvertDType(a, dtypes.Float32), ConvertDType(b, dtypes.Float32)), Exp(a), Neg(b))}
 	}
 	b := newBackend(t)
-	before, sumsBefore, maxBefore := cpu.FusedElementwiseCount(), cpu.FusedSumCount(), cpu.FusedMaxCount()
 	got := run(t, b, fn, x, y)
-	if cpu.FusedElementwiseCount() == before {
+	st := statsOf(b)
+	if st.FusedElementwise == 0 {
 		t.Fatal("no fusion happened")
 	}
-	if n := cpu.FusedSumCount() - sumsBefore; n < 3 {
+	if n := st.FusedSums; n < 3 {
 		t.Errorf("%d sums of fused programs, want at least 3", n)
 	}
-	if n := cpu.FusedMaxCount() - maxBefore; n != 2 {
+	if n := st.FusedMaxes; n != 2 {
 		t.Errorf("%d maxima of fused programs, want 2", n)
 	}
 	cpu.SetElementwiseFusion(false)

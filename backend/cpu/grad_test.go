@@ -15,8 +15,9 @@ import (
 
 // checkGradient compares graph.Gradient of L(x₀..xₖ) = Σ w ⊙ f(x₀..xₖ), w fixed random weights,
 // computed on the cpu backend, with central finite differences (step 1e-5) of L evaluated on the
-// same backend, in float64: max|g − fd| / max(max|fd|, 1e-3) must be below 1e-6.
-func checkGradient(t *testing.T, f func(xs []*Node) *Node, args ...*tensors.Tensor) {
+// same backend, in float64: max|g − fd| / max(max|fd|, 1e-3) must be below 1e-6. It returns the
+// compile statistics of the backend used.
+func checkGradient(t *testing.T, f func(xs []*Node) *Node, args ...*tensors.Tensor) cpu.CompileStats {
 	t.Helper()
 	b := newBackend(t)
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -72,6 +73,7 @@ func checkGradient(t *testing.T, f func(xs []*Node) *Node, args ...*tensors.Tens
 			t.Errorf("input %d: gradient relative error %g\n  got %v\n   fd %v", i, rel, head(grads[i]), head(fd))
 		}
 	}
+	return statsOf(b)
 }
 
 // TestGradients checks graph gradients on the cpu backend against finite differences. GoMLX defines
@@ -134,12 +136,11 @@ func TestGradients(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := cpu.ConvGradientRewriteCount()
-			checkGradient(t, c.f, c.args...)
+			st := checkGradient(t, c.f, c.args...)
 			// The gradient graph of each convolution case compiles both gradient convolutions to
 			// direct kernels (the forward-only evaluations compile none).
 			if strings.HasPrefix(c.name, "conv") || c.name == "composite" {
-				if n := cpu.ConvGradientRewriteCount() - before; n != 2 {
+				if n := st.ConvGradients; n != 2 {
 					t.Errorf("%d gradient convolutions rewritten, want 2", n)
 				}
 			}

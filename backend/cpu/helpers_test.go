@@ -1,6 +1,9 @@
 package cpu_test
 
 import (
+	"time"
+
+	"github.com/cct-dev/cct/backend/cpu"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,8 +27,8 @@ func randTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(v, dims...)
 }
 
-// run evaluates fn on the backend and returns its outputs as float64 slices.
-func run(t testing.TB, b backends.Backend, fn func([]*Node) []*Node, args ...*tensors.Tensor) [][]float64 {
+// execOn evaluates fn on the backend with copies of args and returns its outputs.
+func execOn(t testing.TB, b backends.Backend, fn func([]*Node) []*Node, args ...*tensors.Tensor) []*tensors.Tensor {
 	t.Helper()
 	exec, err := NewExec(b, fn)
 	if err != nil {
@@ -43,6 +46,13 @@ func run(t testing.TB, b backends.Backend, fn func([]*Node) []*Node, args ...*te
 	if err != nil {
 		t.Fatal(err)
 	}
+	return outs
+}
+
+// run evaluates fn on the backend and returns its outputs as float64 slices.
+func run(t testing.TB, b backends.Backend, fn func([]*Node) []*Node, args ...*tensors.Tensor) [][]float64 {
+	t.Helper()
+	outs := execOn(t, b, fn, args...)
 	res := make([][]float64, len(outs))
 	for i, o := range outs {
 		res[i] = toFloat64s(t, o)
@@ -117,4 +127,13 @@ func flat64(x *tensors.Tensor) []float64 {
 		panic(err)
 	}
 	return v
+}
+
+// profileOps runs f with the op profile on and returns the time spent per operation.
+func profileOps(f func()) map[string]time.Duration {
+	cpu.SetOpProfile(true)
+	defer cpu.SetOpProfile(false)
+	cpu.OpProfile()
+	f()
+	return cpu.OpProfile()
 }

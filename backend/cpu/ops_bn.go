@@ -161,23 +161,37 @@ func toF64[T floatT](v []T) []float64 {
 }
 
 func execBatchNormTraining(b *Backend, n *node, ins []*Buffer, owned []bool) ([]*Buffer, error) {
-	p := n.params.(bnParams)
-	xs := ins[0].shape
-	pre, c, post := bnLayout(xs.Dimensions, p.axis)
-	y := b.newBuf(n.multiShapes[0])
-	mean := b.newBuf(n.multiShapes[1])
-	variance := b.newBuf(n.multiShapes[2])
-	switch yf := y.flat.(type) {
+	eps, pre, c, post, outs := bnOutputs(b, n, ins)
+	bufs := append(ins[:3:3], outs...) // x, scale, offset, y, mean, variance
+	switch ins[0].flat.(type) {
 	case []float32:
-		bnTrainingT(ins[0].flat.([]float32), ins[1].flat.([]float32), ins[2].flat.([]float32), yf,
-			mean.flat.([]float32), variance.flat.([]float32), pre, c, post, float64(p.epsilon))
+		f := flatsAs[float32](bufs)
+		bnTrainingT(f[0], f[1], f[2], f[3], f[4], f[5], pre, c, post, eps)
 	case []float64:
-		bnTrainingT(ins[0].flat.([]float64), ins[1].flat.([]float64), ins[2].flat.([]float64), yf,
-			mean.flat.([]float64), variance.flat.([]float64), pre, c, post, float64(p.epsilon))
+		f := flatsAs[float64](bufs)
+		bnTrainingT(f[0], f[1], f[2], f[3], f[4], f[5], pre, c, post, eps)
 	default:
-		return nil, unsupported(n, xs.DType)
+		return nil, unsupported(n, ins[0].shape.DType)
 	}
-	return []*Buffer{y, mean, variance}, nil
+	return outs, nil
+}
+
+// bnOutputs allocates the three outputs of a batch-norm op and returns them with ε and the
+// [pre, c, post] layout of its input.
+func bnOutputs(b *Backend, n *node, ins []*Buffer) (eps float64, pre, c, post int, outs []*Buffer) {
+	p := n.params.(bnParams)
+	pre, c, post = bnLayout(ins[0].shape.Dimensions, p.axis)
+	outs = []*Buffer{b.newBuf(n.multiShapes[0]), b.newBuf(n.multiShapes[1]), b.newBuf(n.multiShapes[2])}
+	return float64(p.epsilon), pre, c, post, outs
+}
+
+// flatsAs returns the flat values of bufs as slices of T.
+func flatsAs[T any](bufs []*Buffer) [][]T {
+	f := make([][]T, len(bufs))
+	for i, b := range bufs {
+		f[i] = b.flat.([]T)
+	}
+	return f
 }
 
 // bnGradientT computes, with x̂ = (x−mean)·r, r = 1/sqrt(var+eps) and N elements per channel:
@@ -224,23 +238,17 @@ func bnGradientT[T floatT](x, scale, mean, variance, g, dx, dScale, dOffset []T,
 }
 
 func execBatchNormGradient(b *Backend, n *node, ins []*Buffer, owned []bool) ([]*Buffer, error) {
-	p := n.params.(bnParams)
-	xs := ins[0].shape
-	pre, c, post := bnLayout(xs.Dimensions, p.axis)
-	dx := b.newBuf(n.multiShapes[0])
-	dScale := b.newBuf(n.multiShapes[1])
-	dOffset := b.newBuf(n.multiShapes[2])
-	switch d := dx.flat.(type) {
+	eps, pre, c, post, outs := bnOutputs(b, n, ins)
+	bufs := append(ins[:5:5], outs...) // x, scale, mean, variance, g, dx, dScale, dOffset
+	switch ins[0].flat.(type) {
 	case []float32:
-		bnGradientT(ins[0].flat.([]float32), ins[1].flat.([]float32), ins[2].flat.([]float32),
-			ins[3].flat.([]float32), ins[4].flat.([]float32), d, dScale.flat.([]float32),
-			dOffset.flat.([]float32), pre, c, post, float64(p.epsilon))
+		f := flatsAs[float32](bufs)
+		bnGradientT(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], pre, c, post, eps)
 	case []float64:
-		bnGradientT(ins[0].flat.([]float64), ins[1].flat.([]float64), ins[2].flat.([]float64),
-			ins[3].flat.([]float64), ins[4].flat.([]float64), d, dScale.flat.([]float64),
-			dOffset.flat.([]float64), pre, c, post, float64(p.epsilon))
+		f := flatsAs[float64](bufs)
+		bnGradientT(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], pre, c, post, eps)
 	default:
-		return nil, unsupported(n, xs.DType)
+		return nil, unsupported(n, ins[0].shape.DType)
 	}
-	return []*Buffer{dx, dScale, dOffset}, nil
+	return outs, nil
 }

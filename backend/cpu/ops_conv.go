@@ -5,7 +5,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/pkg/errors"
-	"sync/atomic"
 )
 
 func init() {
@@ -81,23 +80,10 @@ func execConvGeneral(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer,
 	return out, nil
 }
 
-// Internal op types of convolution gradients recognized at compile time.
-const (
-	opConvBackFilter = backends.OpTypeLast + 3
-	opConvBackInput  = backends.OpTypeLast + 4
-)
-
 func init() {
-	register(opConvBackFilter, execConvBackFilter)
-	register(opConvBackInput, execConvBackInput)
+	register(opConvBackFilter, execConvGrad(kernels.Conv2DBackwardFilter[float32], kernels.Conv2DBackwardFilter[float64]))
+	register(opConvBackInput, execConvGrad(kernels.Conv2DBackwardInput[float32], kernels.Conv2DBackwardInput[float64]))
 }
-
-// convRewrites counts the convolutions rewritten by rewriteConvGradients.
-var convRewrites atomic.Int64
-
-// ConvGradientRewriteCount returns how many gradient convolutions have been compiled as direct
-// gradient kernels.
-func ConvGradientRewriteCount() int64 { return convRewrites.Load() }
 
 func intsEqual(a []int, b ...int) bool {
 	if len(a) != len(b) {
@@ -130,7 +116,8 @@ func allOnes(v []int) bool {
 //     kernel dilations and its kernel dilations the forward strides;
 //   - input gradient: ConvGeneral(dy, Reverse(w, 0, 1)) in NHWC with the kernel's input and output
 //     channel axes swapped (3 and 2), unit strides; its input dilations are the forward strides.
-func rewriteConvGradients(reach map[*node]bool) {
+func rewriteConvGradients(pc *compilation) {
+	reach := pc.reach
 	for n := range reach {
 		if n.op != backends.OpTypeConvGeneral || !n.shape.DType.IsFloat() || n.shape.Rank() != 4 {
 			continue
@@ -149,7 +136,7 @@ func rewriteConvGradients(reach map[*node]bool) {
 			cp.PadRight = (dyd[2]-1)*cp.StrideW + (cp.KW-1)*cp.KDilW + 1 - cp.W - cp.PadLeft
 			if dyd[0] == cp.N && dyd[3] == cp.O && od[2] == cp.C && cp.OutH() == dyd[1] && cp.OutW() == dyd[2] && cp.Validate() == nil {
 				n.op, n.params = opConvBackFilter, cp
-				convRewrites.Add(1)
+				pc.stats.ConvGradients++
 			}
 			continue
 		}
@@ -169,39 +156,29 @@ func rewriteConvGradients(reach map[*node]bool) {
 			cp.PadRight = (dyd[2]-1)*cp.StrideW + effW - cp.W - cp.PadLeft
 			if dyd[0] == cp.N && dyd[3] == cp.O && wd[2] == cp.C && cp.OutH() == dyd[1] && cp.OutW() == dyd[2] && cp.Validate() == nil {
 				n.op, n.params = opConvBackInput, cp
-				convRewrites.Add(1)
+				pc.stats.ConvGradients++
 				n.inputs = []*node{x, w}
 			}
 		}
 	}
 }
 
-func execConvBackFilter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
-	cp := n.params.(kernels.ConvParams)
-	out := b.newBuf(n.shape)
-	switch o := out.flat.(type) {
-	case []float32:
-		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
-	case []float64:
-		kernels.Conv2DBackwardFilter(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
-	default:
-		b.release(out)
-		return nil, unsupported(n, n.shape.DType)
+// execConvGrad returns the executor of a convolution gradient kernel, given as its float32 and
+// float64 instances.
+func execConvGrad(k32 func(kernels.ConvParams, []float32, []float32, []float32),
+	k64 func(kernels.ConvParams, []float64, []float64, []float64)) execFn {
+	return func(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
+		cp := n.params.(kernels.ConvParams)
+		out := b.newBuf(n.shape)
+		switch o := out.flat.(type) {
+		case []float32:
+			k32(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
+		case []float64:
+			k64(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
+		default:
+			b.release(out)
+			return nil, unsupported(n, n.shape.DType)
+		}
+		return out, nil
 	}
-	return out, nil
-}
-
-func execConvBackInput(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error) {
-	cp := n.params.(kernels.ConvParams)
-	out := b.newBuf(n.shape)
-	switch o := out.flat.(type) {
-	case []float32:
-		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float32), ins[1].flat.([]float32), o)
-	case []float64:
-		kernels.Conv2DBackwardInput(cp, ins[0].flat.([]float64), ins[1].flat.([]float64), o)
-	default:
-		b.release(out)
-		return nil, unsupported(n, n.shape.DType)
-	}
-	return out, nil
 }

@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"slices"
-	"sync/atomic"
 
 	"github.com/cct-dev/cct/backend/blas"
 	"github.com/gomlx/gomlx/backends"
@@ -158,24 +157,11 @@ type fusedDotParams struct {
 	dotDims      []int // dims of the DotGeneral result
 }
 
-// fusedDots counts the rewrites done by fuseDots.
-var fusedDots atomic.Int64
-
-// FusedDotCount returns how many ReduceSum(Mul(a, b)) patterns have been compiled as products.
-func FusedDotCount() int64 { return fusedDots.Load() }
-
 // fuseDots rewrites ReduceSum(Mul(a, b)) into opFusedDot when a and b broadcast against each other
 // (so that the product would be larger than both operands) and the Mul has no other user.
-func fuseDots(reach map[*node]bool, outs []*node) {
-	uses := map[*node]int{}
-	for n := range reach {
-		for _, in := range n.inputs {
-			uses[in]++
-		}
-	}
-	for _, o := range outs {
-		uses[o]++
-	}
+func fuseDots(pc *compilation) {
+	reach := pc.reach
+	uses := pc.uses()
 	for r := range reach {
 		if r.op != backends.OpTypeReduceSum || !r.shape.DType.IsFloat() {
 			continue
@@ -187,7 +173,7 @@ func fuseDots(reach map[*node]bool, outs []*node) {
 		a, as := unbroadcast(m.inputs[0])
 		c, cs := unbroadcast(m.inputs[1])
 		if p, ok := planFusedDot(as, cs, m.shape, r.params.([]int)); ok {
-			fusedDots.Add(1)
+			pc.stats.FusedDots++
 			r.op = opFusedDot
 			r.inputs = []*node{a, c}
 			r.params = p

@@ -139,127 +139,20 @@ func unaryFloatPred[T floatT](op backends.OpType, o []bool, x []T) {
 	}
 }
 
-// unaryFloat applies the float unary op elementwise; o and x may alias.
+// unaryFloat applies the float unary op elementwise (unaryBlock, over ranges in parallel); o and x
+// may alias.
 func unaryFloat[T floatT](op backends.OpType, o, x []T) bool {
-	var f func(lo, hi int)
-	switch op {
-	case backends.OpTypeNeg:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = -x[i]
-			}
-		}
-	case backends.OpTypeAbs:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Abs(float64(x[i])))
-			}
-		}
-	case backends.OpTypeExp:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Exp(float64(x[i])))
-			}
-		}
-	case backends.OpTypeExpm1:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Expm1(float64(x[i])))
-			}
-		}
-	case backends.OpTypeLog:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Log(float64(x[i])))
-			}
-		}
-	case backends.OpTypeLog1p:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Log1p(float64(x[i])))
-			}
-		}
-	case backends.OpTypeSqrt:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Sqrt(float64(x[i])))
-			}
-		}
-	case backends.OpTypeRsqrt:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(1 / math.Sqrt(float64(x[i])))
-			}
-		}
-	case backends.OpTypeCos:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Cos(float64(x[i])))
-			}
-		}
-	case backends.OpTypeSin:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Sin(float64(x[i])))
-			}
-		}
-	case backends.OpTypeTanh:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Tanh(float64(x[i])))
-			}
-		}
-	case backends.OpTypeLogistic:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				v := float64(x[i])
-				if v >= 0 {
-					o[i] = T(1 / (1 + math.Exp(-v)))
-				} else {
-					e := math.Exp(v)
-					o[i] = T(e / (1 + e))
-				}
-			}
-		}
-	case backends.OpTypeErf:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Erf(float64(x[i])))
-			}
-		}
-	case backends.OpTypeSign:
-		f = func(lo, hi int) { signFloat(o[lo:hi], x[lo:hi]) }
-	case backends.OpTypeCeil:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Ceil(float64(x[i])))
-			}
-		}
-	case backends.OpTypeFloor:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.Floor(float64(x[i])))
-			}
-		}
-	case backends.OpTypeRound:
-		f = func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				o[i] = T(math.RoundToEven(float64(x[i])))
-			}
-		}
-	default:
+	if !unaryBlock(op, o[:0], x[:0]) {
 		return false
 	}
-	parallelFor(len(x), elemGrain, f)
+	parallelFor(len(x), elemGrain, func(lo, hi int) { unaryBlock(op, o[lo:hi], x[lo:hi]) })
 	return true
 }
 
 func unarySigned[T signedT](op backends.OpType, o, x []T) bool {
 	switch op {
 	case backends.OpTypeNeg:
-		for i, v := range x {
-			o[i] = -v
-		}
+		negBlock(o, x)
 	case backends.OpTypeAbs:
 		for i, v := range x {
 			if v < 0 {
@@ -381,11 +274,7 @@ func forEachRow(out shapes.Shape, ba, bb bcast, fn func(o, ia, sa, ib, sb, n int
 	}
 	parallelFor(rows, max(1, elemGrain/inner), func(lo, hi int) {
 		idx := make([]int, rank)
-		r := lo
-		for a := rank - 2; a >= 0; a-- {
-			idx[a] = r % dims[a]
-			r /= dims[a]
-		}
+		unravel(idx[:rank-1], lo, dims[:rank-1])
 		for row := lo; row < hi; row++ {
 			ia, ib := 0, 0
 			for a := 0; a < rank-1; a++ {
@@ -416,9 +305,11 @@ func execBinary(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 	var ok bool
 	switch xf := x.flat.(type) {
 	case []float32:
-		ok = binaryNum(n.op, out, xf, y.flat.([]float32), ba, bb, true)
+		ok = binaryFloat(n.op, out, xf, y.flat.([]float32), ba, bb) ||
+			binaryNum(n.op, out, xf, y.flat.([]float32), ba, bb, true)
 	case []float64:
-		ok = binaryNum(n.op, out, xf, y.flat.([]float64), ba, bb, true)
+		ok = binaryFloat(n.op, out, xf, y.flat.([]float64), ba, bb) ||
+			binaryNum(n.op, out, xf, y.flat.([]float64), ba, bb, true)
 	case []int8:
 		ok = binaryNum(n.op, out, xf, y.flat.([]int8), ba, bb, false) || binaryInt(n.op, out, xf, y.flat.([]int8), ba, bb)
 	case []int16:
@@ -445,181 +336,82 @@ func execBinary(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 	return out, nil
 }
 
+// compare writes the comparison x op y into the bool tensor o, row by row (compareInto).
 func compare[T numberT](op backends.OpType, o []bool, x, y []T, ba, bb bcast, shape shapes.Shape) bool {
-	switch op {
-	case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder, backends.OpTypeNotEqual,
-		backends.OpTypeNotEqualTotalOrder, backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder,
-		backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder, backends.OpTypeLessOrEqual,
-		backends.OpTypeLessOrEqualTotalOrder, backends.OpTypeLessThan, backends.OpTypeLessThanTotalOrder:
-	default:
+	if !compareInto(op, o[:0], x[:0], y[:0], false, false, true) {
 		return false
 	}
 	forEachRow(shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		// One loop per op, so that the comparison compiles to a flag-setting instruction.
-		switch op {
-		case backends.OpTypeEqual, backends.OpTypeEqualTotalOrder:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] == y[ib]
-				ia += sa
-				ib += sb
-			}
-		case backends.OpTypeNotEqual, backends.OpTypeNotEqualTotalOrder:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] != y[ib]
-				ia += sa
-				ib += sb
-			}
-		case backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterOrEqualTotalOrder:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] >= y[ib]
-				ia += sa
-				ib += sb
-			}
-		case backends.OpTypeGreaterThan, backends.OpTypeGreaterThanTotalOrder:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] > y[ib]
-				ia += sa
-				ib += sb
-			}
-		case backends.OpTypeLessOrEqual, backends.OpTypeLessOrEqualTotalOrder:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] <= y[ib]
-				ia += sa
-				ib += sb
-			}
-		default:
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] < y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		compareInto(op, o[oo:oo+n], x[ia:], y[ib:], sa == 0, sb == 0, true)
 	})
 	return true
 }
 
-// binaryNum handles arithmetic and comparisons common to all number types.
+// binaryFloat computes the float ops of binaryBlock, row by row.
+func binaryFloat[T floatT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast) bool {
+	o, ok := out.flat.([]T)
+	if !ok || fusableOps[op] != 2 {
+		return false
+	}
+	forEachRow(out.shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
+		binaryBlock(op, o[oo:oo+n], x[ia:], y[ib:], sa == 0, sb == 0)
+	})
+	return true
+}
+
+// binaryNum handles the arithmetic of integers, Rem of floats, and comparisons of all number types.
 func binaryNum[T numberT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast, isFloat bool) bool {
 	if o, isBool := out.flat.([]bool); isBool {
 		return compare(op, o, x, y, ba, bb, out.shape)
 	}
 	o := out.flat.([]T)
-	var loop func(oo, ia, sa, ib, sb, n int)
+	var f func(a, b T) T
 	switch op {
 	case backends.OpTypeAdd:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			if sa == 1 && sb == 1 {
-				xs, ys, os := x[ia:ia+n], y[ib:ib+n], o[oo:oo+n]
-				for k := range os {
-					os[k] = xs[k] + ys[k]
-				}
-				return
-			}
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] + y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a + b }
 	case backends.OpTypeSub:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] - y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a - b }
 	case backends.OpTypeMul:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			if sa == 1 && sb == 1 {
-				xs, ys, os := x[ia:ia+n], y[ib:ib+n], o[oo:oo+n]
-				for k := range os {
-					os[k] = xs[k] * ys[k]
-				}
-				return
-			}
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] * y[ib]
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return a * b }
 	case backends.OpTypeDiv:
-		if !isFloat {
-			loop = func(oo, ia, sa, ib, sb, n int) {
-				for k := 0; k < n; k++ {
-					d := y[ib]
-					if d == 0 {
-						o[oo+k] = 0
-					} else {
-						o[oo+k] = x[ia] / d
-					}
-					ia += sa
-					ib += sb
-				}
+		f = func(a, b T) T {
+			if b == 0 && !isFloat {
+				return 0
 			}
-			break
-		}
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = x[ia] / y[ib]
-				ia += sa
-				ib += sb
-			}
+			return a / b
 		}
 	case backends.OpTypeMax:
-		// The builtin max propagates NaN and compiles without data-dependent branches.
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			if sb == 0 {
-				c, xs, os := y[ib], x[ia:ia+(n-1)*sa+1], o[oo:oo+n]
-				if sa == 1 {
-					for k := range os {
-						os[k] = max(xs[k], c)
-					}
-					return
-				}
-			}
-			for k := 0; k < n; k++ {
-				o[oo+k] = max(x[ia], y[ib])
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return max(a, b) }
 	case backends.OpTypeMin:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = min(x[ia], y[ib])
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return min(a, b) }
 	case backends.OpTypePow:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				o[oo+k] = T(math.Pow(float64(x[ia]), float64(y[ib])))
-				ia += sa
-				ib += sb
-			}
-		}
+		f = func(a, b T) T { return T(math.Pow(float64(a), float64(b))) }
 	case backends.OpTypeRem:
-		loop = func(oo, ia, sa, ib, sb, n int) {
-			for k := 0; k < n; k++ {
-				if isFloat {
-					o[oo+k] = T(math.Mod(float64(x[ia]), float64(y[ib])))
-				} else if y[ib] == 0 {
-					o[oo+k] = 0
-				} else {
-					o[oo+k] = T(int64(x[ia]) % int64(y[ib]))
-				}
-				ia += sa
-				ib += sb
+		f = func(a, b T) T {
+			switch {
+			case isFloat:
+				return T(math.Mod(float64(a), float64(b)))
+			case b == 0:
+				return 0
 			}
+			return T(int64(a) % int64(b))
 		}
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, loop)
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
+}
+
+// applyRows writes o = f(x, y) elementwise with broadcasting (forEachRow).
+func applyRows[T, O any](shape shapes.Shape, ba, bb bcast, o []O, x, y []T, f func(a, b T) O) {
+	forEachRow(shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
+		for k := 0; k < n; k++ {
+			o[oo+k] = f(x[ia], y[ib])
+			ia += sa
+			ib += sb
+		}
+	})
 }
 
 func binaryInt[T intT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast) bool {
@@ -660,13 +452,7 @@ func binaryInt[T intT](op backends.OpType, out *Buffer, x, y []T, ba, bb bcast) 
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		for k := 0; k < n; k++ {
-			o[oo+k] = f(x[ia], y[ib])
-			ia += sa
-			ib += sb
-		}
-	})
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
 }
 
@@ -685,13 +471,7 @@ func binaryBool(op backends.OpType, out *Buffer, x, y []bool, ba, bb bcast) bool
 	default:
 		return false
 	}
-	forEachRow(out.shape, ba, bb, func(oo, ia, sa, ib, sb, n int) {
-		for k := 0; k < n; k++ {
-			o[oo+k] = f(x[ia], y[ib])
-			ia += sa
-			ib += sb
-		}
-	})
+	applyRows(out.shape, ba, bb, o, x, y, f)
 	return true
 }
 
@@ -706,13 +486,13 @@ func execWhere(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, error
 	switch o := out.flat.(type) {
 	case []float32:
 		if !condScalar {
-			whereFloat32(o, cond, ins[1].flat.([]float32), ins[2].flat.([]float32))
+			whereFloat(o, cond, ins[1].flat.([]float32), ins[2].flat.([]float32))
 			return out, nil
 		}
 		ok = whereT(o, cond, condScalar, ins[1].flat.([]float32), ins[2].flat.([]float32))
 	case []float64:
 		if !condScalar {
-			whereFloat64(o, cond, ins[1].flat.([]float64), ins[2].flat.([]float64))
+			whereFloat(o, cond, ins[1].flat.([]float64), ins[2].flat.([]float64))
 			return out, nil
 		}
 		ok = whereT(o, cond, condScalar, ins[1].flat.([]float64), ins[2].flat.([]float64))
@@ -911,78 +691,18 @@ func bitSize[T intT]() int {
 	return n
 }
 
-// signFloat writes sign(x) (−1, 0 or 1; ±0 and NaN map to themselves) without data-dependent
-// branches, from the IEEE sign bit.
-func signFloat[T floatT](o, x []T) {
-	switch xs := any(x).(type) {
-	case []float32:
-		os := any(o).([]float32)
-		for i, v := range xs {
-			b := math.Float32bits(v)
-			var nz uint32
-			if b&0x7fffffff != 0 {
-				nz = 0xffffffff
-			}
-			os[i] = math.Float32frombits((b&0x80000000 | 0x3f800000) & nz)
-			if v != v {
-				os[i] = v
-			}
-		}
-	case []float64:
-		os := any(o).([]float64)
-		for i, v := range xs {
-			b := math.Float64bits(v)
-			var nz uint64
-			if b&0x7fffffffffffffff != 0 {
-				nz = ^uint64(0)
-			}
-			os[i] = math.Float64frombits((b&(1<<63) | 0x3ff0000000000000) & nz)
-			if v != v {
-				os[i] = v
-			}
-		}
-	}
-}
-
-// whereFloat32 writes o[i] = cond[i] ? t[i] : f[i] (t and f of length 1 broadcast) by bit masks,
-// without data-dependent branches.
-func whereFloat32(o []float32, cond []bool, t, f []float32) {
+// whereFloat writes o[i] = cond[i] ? t[i] : f[i] (t and f of length 1 broadcast) by bit masks,
+// without data-dependent branches (whereBool, over ranges in parallel).
+func whereFloat[T floatT](o []T, cond []bool, t, f []T) {
 	tS, fS := len(t) == 1 && len(o) != 1, len(f) == 1 && len(o) != 1
 	parallelFor(len(o), elemGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var m uint32
-			if cond[i] {
-				m = ^uint32(0)
-			}
-			tv, fv := t[0], f[0]
-			if !tS {
-				tv = t[i]
-			}
-			if !fS {
-				fv = f[i]
-			}
-			o[i] = math.Float32frombits(math.Float32bits(tv)&m | math.Float32bits(fv)&^m)
+		ts, fs := t, f
+		if !tS {
+			ts = t[lo:hi]
 		}
-	})
-}
-
-// whereFloat64 is whereFloat32 for float64.
-func whereFloat64(o []float64, cond []bool, t, f []float64) {
-	tS, fS := len(t) == 1 && len(o) != 1, len(f) == 1 && len(o) != 1
-	parallelFor(len(o), elemGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var m uint64
-			if cond[i] {
-				m = ^uint64(0)
-			}
-			tv, fv := t[0], f[0]
-			if !tS {
-				tv = t[i]
-			}
-			if !fS {
-				fv = f[i]
-			}
-			o[i] = math.Float64frombits(math.Float64bits(tv)&m | math.Float64bits(fv)&^m)
+		if !fS {
+			fs = f[lo:hi]
 		}
+		whereBool(o[lo:hi], cond[lo:hi], ts, fs, tS, fS)
 	})
 }

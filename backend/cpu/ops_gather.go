@@ -57,14 +57,8 @@ func execGather(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 	siDims := si.shape.Dimensions
 	siSt := rowMajorStrides(siDims)
 	outDims := n.shape.Dimensions
-	isOffset := make([]bool, len(outDims))
-	for _, a := range p.offsetOutputAxes {
-		isOffset[a] = true
-	}
-	collapsed := make([]bool, len(opDims))
-	for _, a := range p.collapsedSliceAxes {
-		collapsed[a] = true
-	}
+	isOffset := axisFlags(len(outDims), p.offsetOutputAxes)
+	collapsed := axisFlags(len(opDims), p.collapsedSliceAxes)
 	var windowAxes []int // operand axes indexed by the offset output axes, in order
 	for a := range opDims {
 		if !collapsed[a] {
@@ -126,4 +120,13 @@ func execGather(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, erro
 		return nil, unsupported(n, n.shape.DType)
 	}
 	return out, nil
+}
+
+// axisFlags returns rank flags, true at the given axes.
+func axisFlags(rank int, axes []int) []bool {
+	f := make([]bool, rank)
+	for _, a := range axes {
+		f[a] = true
+	}
+	return f
 }

@@ -3,34 +3,7 @@ package cpu
 import (
 	"runtime"
 	"slices"
-	"sync"
 )
-
-// parallelParts splits [0, n) into p = min(GOMAXPROCS, n/grain) (at least 1) contiguous parts
-// [n·w/p, n·(w+1)/p), calls fn(w, lo, hi) for each, in parallel when p > 1, and returns p. The
-// partition depends only on n, grain and GOMAXPROCS, never on scheduling, so that per-part partial
-// results combined in part order are the same bits from run to run.
-func parallelParts(n, grain int, fn func(w, lo, hi int)) int {
-	if n <= 0 {
-		return 0
-	}
-	p := min(runtime.GOMAXPROCS(0), n/max(1, grain))
-	if p <= 1 {
-		fn(0, 0, n)
-		return 1
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < p; w++ {
-		lo, hi := n*w/p, n*(w+1)/p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(w, lo, hi)
-		}()
-	}
-	wg.Wait()
-	return p
-}
 
 // sumGrain is the minimum number of summed values per goroutine.
 const sumGrain = 1 << 16

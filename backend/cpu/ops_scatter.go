@@ -72,14 +72,8 @@ func execScatter(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, err
 	opSt := rowMajorStrides(opDims)
 	ixSt := rowMajorStrides(ix.shape.Dimensions)
 	upDims := up.shape.Dimensions
-	isWindow := make([]bool, len(upDims))
-	for _, a := range p.updateWindowAxes {
-		isWindow[a] = true
-	}
-	inserted := make([]bool, len(opDims))
-	for _, a := range p.insertedWindowAxes {
-		inserted[a] = true
-	}
+	isWindow := axisFlags(len(upDims), p.updateWindowAxes)
+	inserted := axisFlags(len(opDims), p.insertedWindowAxes)
 	var windowOpAxes []int
 	for a := range opDims {
 		if !inserted[a] {

@@ -64,11 +64,7 @@ func moveView[T any](out, in []T, dims []int, outV, inV view) {
 	os, is := outV.strides[rank-1], inV.strides[rank-1]
 	parallelFor(rows, max(1, elemGrain/inner), func(lo, hi int) {
 		idx := make([]int, rank)
-		r := lo
-		for a := rank - 2; a >= 0; a-- {
-			idx[a] = r % dims[a]
-			r /= dims[a]
-		}
+		unravel(idx[:rank-1], lo, dims[:rank-1])
 		for row := lo; row < hi; row++ {
 			o, i := outV.base, inV.base
 			for a := 0; a < rank-1; a++ {
@@ -455,11 +451,7 @@ func reduceT[T numberT](op backends.OpType, o, x []T, dims, ost []int) bool {
 	innerSt := ost[rank-1]
 	run := func(lo, hi int, o []T) { // rows [lo, hi), accumulated into o
 		idx := make([]int, rank)
-		r := lo
-		for a := rank - 2; a >= 0; a-- {
-			idx[a] = r % dims[a]
-			r /= dims[a]
-		}
+		unravel(idx[:rank-1], lo, dims[:rank-1])
 		for row := lo; row < hi; row++ {
 			oo := 0
 			for a := 0; a < rank-1; a++ {
@@ -749,4 +741,13 @@ func execArgMinMax(b *Backend, n *node, ins []*Buffer, owned []bool) (*Buffer, e
 		return nil, unsupported(n, in.shape.DType)
 	}
 	return out, nil
+}
+
+// unravel writes into idx the row-major multi-index of flat position r in a tensor of dimensions
+// dims (len(idx) = len(dims)).
+func unravel(idx []int, r int, dims []int) {
+	for a := len(dims) - 1; a >= 0; a-- {
+		idx[a] = r % dims[a]
+		r /= dims[a]
+	}
 }

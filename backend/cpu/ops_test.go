@@ -1,7 +1,6 @@
 package cpu_test
 
 import (
-	"github.com/cct-dev/cct/backend/cpu"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"math"
 	"math/rand/v2"
@@ -103,7 +102,6 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 				MaxPool(TransposeAllAxes(x[0], 0, 3, 1, 2)).ChannelsAxis(images.ChannelsFirst).Window(2).Done()}
 		}, []*tensors.Tensor{img}},
 	}
-	fusedBefore := cpu.FusedDotCount()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := run(t, cpuB, c.fn, c.args...)
@@ -115,7 +113,7 @@ func TestOpsAgainstSimpleGo(t *testing.T) {
 			}
 		})
 	}
-	if n := cpu.FusedDotCount() - fusedBefore; n != 5 {
+	if n := statsOf(cpuB).FusedDots; n != 5 {
 		t.Errorf("%d ReduceSum(Mul) rewritten as products, want 5", n)
 	}
 }

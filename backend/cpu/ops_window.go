@@ -125,11 +125,7 @@ func forEachOutput(dims []int, grain int, fn func(i int, idx, scratch []int)) {
 	parallelFor(total, grain, func(lo, hi int) {
 		idx := make([]int, rank)
 		scratch := make([]int, rank)
-		r := lo
-		for a := rank - 1; a >= 0; a-- {
-			idx[a] = r % dims[a]
-			r /= dims[a]
-		}
+		unravel(idx, lo, dims)
 		for i := lo; i < hi; i++ {
 			fn(i, idx, scratch)
 			for a := rank - 1; a >= 0; a-- {

@@ -62,9 +62,9 @@ func TestSIMDMatchesGo(t *testing.T) {
 		backends.OpTypeLessOrEqual, backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterThan,
 		backends.OpTypeGreaterThanTotalOrder} {
 		ks = append(ks,
-			kernel{op.String() + "/vv", func(o, x, y, _ []float32) { compareBlockF32(op, o, x, y, false, false) }},
-			kernel{op.String() + "/vs", func(o, x, y, _ []float32) { compareBlockF32(op, o, x, y[:1], false, true) }},
-			kernel{op.String() + "/sv", func(o, x, y, _ []float32) { compareBlockF32(op, o, x[:1], y, true, false) }})
+			kernel{op.String() + "/vv", func(o, x, y, _ []float32) { compareBlock(op, o, x, y, false, false) }},
+			kernel{op.String() + "/vs", func(o, x, y, _ []float32) { compareBlock(op, o, x, y[:1], false, true) }},
+			kernel{op.String() + "/sv", func(o, x, y, _ []float32) { compareBlock(op, o, x[:1], y, true, false) }})
 	}
 	for mode := 0; mode < 4; mode++ {
 		ks = append(ks, kernel{fmt.Sprintf("where/%d", mode), func(o, c, t, f []float32) {
@@ -75,7 +75,7 @@ func TestSIMDMatchesGo(t *testing.T) {
 			if fs {
 				f = f[:1]
 			}
-			whereBlockF32(o, c, t, f, false, ts, fs)
+			whereBlock(o, c, t, f, false, ts, fs)
 		}})
 	}
 	ks = append(ks,

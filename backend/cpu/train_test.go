@@ -17,6 +17,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
+// statsOf returns the compile statistics of a cpu backend made by newBackend.
+func statsOf(b backends.Backend) cpu.CompileStats { return b.(*cpu.Backend).CompileStats() }
+
 func newBackend(t testing.TB) backends.Backend {
 	b, err := cpu.New("")
 	if err != nil {
@@ -44,18 +47,7 @@ func smallConvNet(ctx *context.Context, spec any, inputs []*Node) []*Node {
 // by at least 10×.
 func TestTrainOverfits(t *testing.T) {
 	b := newBackend(t)
-	rng := rand.New(rand.NewPCG(1, 2))
-	const n, h, w, k = 16, 12, 12, 4
-	xs := make([]float32, n*h*w)
-	ys := make([]int32, n)
-	for i := range xs {
-		xs[i] = float32(rng.NormFloat64())
-	}
-	for i := range ys {
-		ys[i] = int32(i % k)
-	}
-	x := tensors.FromFlatDataAndDimensions(xs, n, h, w, 1)
-	y := tensors.FromFlatDataAndDimensions(ys, n, 1)
+	x, y := randomBatch(16, 12, 12, 4)
 	ctx := context.New()
 	trainer := train.NewTrainer(b, ctx, smallConvNet, losses.SparseCategoricalCrossEntropyLogits,
 		optimizers.Adam().LearningRate(0.01).Done(), nil, nil)
@@ -75,4 +67,18 @@ func TestTrainOverfits(t *testing.T) {
 	if !(last < first/10) {
 		t.Fatalf("loss fell from %g to %g, want ≥10× decrease", first, last)
 	}
+}
+
+// randomBatch returns n standard normal h×w×1 images (seeded) and labels i mod k.
+func randomBatch(n, h, w, k int) (x, y *tensors.Tensor) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	xs := make([]float32, n*h*w)
+	ys := make([]int32, n)
+	for i := range xs {
+		xs[i] = float32(rng.NormFloat64())
+	}
+	for i := range ys {
+		ys[i] = int32(i % k)
+	}
+	return tensors.FromFlatDataAndDimensions(xs, n, h, w, 1), tensors.FromFlatDataAndDimensions(ys, n, 1)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cct-dev/cct/backend/blas"
+	"github.com/cct-dev/cct/backend/internal/cputime"
 )
 
 // vgg4Layers are the convolutions of VGG4 on 28×28×1 images at batch 250 (5×5, pad 2).
@@ -79,11 +80,11 @@ func benchConvOps(b *testing.B, r *rand.Rand, prefix string, p ConvParams) {
 		b.Run(prefix+"/"+op.name, func(b *testing.B) {
 			op.f()
 			b.ResetTimer()
-			c0 := cpuTime()
+			c0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				op.f()
 			}
-			reportConv(b, p.FLOPs(), cpuTime()-c0)
+			reportConv(b, p.FLOPs(), cputime.Process()-c0)
 		})
 	}
 }
@@ -103,7 +104,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 			flops += 3 * p.FLOPs()
 		}
 		b.Run(blas.Name()+"/"+set.name, func(b *testing.B) {
-			c0 := cpuTime()
+			c0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				for l, p := range layers {
 					Conv2D(p, bs[l].x, bs[l].w, bs[l].y)
@@ -111,7 +112,7 @@ func BenchmarkVGG4Step(b *testing.B) {
 					Conv2DBackwardFilter(p, bs[l].x, bs[l].y, bs[l].dw)
 				}
 			}
-			reportConv(b, flops, cpuTime()-c0)
+			reportConv(b, flops, cputime.Process()-c0)
 		})
 	}
 }
@@ -136,12 +137,12 @@ func BenchmarkVGG4Pool(b *testing.B) {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.hw, s.hw, s.c, op.name), func(b *testing.B) {
 				op.f()
 				b.ResetTimer()
-				c0 := cpuTime()
+				c0 := cputime.Process()
 				for i := 0; i < b.N; i++ {
 					op.f()
 				}
 				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms")
-				b.ReportMetric((cpuTime()-c0).Seconds()*1e3/float64(b.N), "cpu-ms")
+				b.ReportMetric((cputime.Process()-c0).Seconds()*1e3/float64(b.N), "cpu-ms")
 			})
 		}
 	}
