@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/internal/fsutil"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 )
@@ -82,7 +83,7 @@ func Open(spec string) (backends.Backend, Info, error) {
 					info.Name, info.Plugin = "xla", p.Path
 					return b, info, nil
 				}
-				info.Note = fmt.Sprintf("XLA plugin %s failed (%v), using cpu", p.Path, firstLine(err.Error()))
+				info.Note = fmt.Sprintf("XLA plugin %s failed (%v), using cpu", p.Path, fsutil.FirstLine(err.Error()))
 			}
 		}
 		return openCPU(info)
@@ -94,7 +95,7 @@ func Open(spec string) (backends.Backend, Info, error) {
 	case "go":
 		b, err := simplego.New(arg)
 		if err != nil {
-			return nil, info, fmt.Errorf("backend %q: %v", spec, firstLine(err.Error()))
+			return nil, info, fmt.Errorf("backend %q: %v", spec, fsutil.FirstLine(err.Error()))
 		}
 		info.Name = "go"
 		return b, info, nil
@@ -119,7 +120,7 @@ func Open(spec string) (backends.Backend, Info, error) {
 		}
 		b, err := openXLA(path)
 		if err != nil {
-			return nil, info, fmt.Errorf("backend %q: loading plugin %s: %v", spec, path, firstLine(err.Error()))
+			return nil, info, fmt.Errorf("backend %q: loading plugin %s: %v", spec, path, fsutil.FirstLine(err.Error()))
 		}
 		info.Name, info.Plugin = "xla", path
 		return b, info, nil
@@ -244,11 +245,4 @@ func pluginName(base string) string {
 		s = strings.TrimPrefix(s, pre)
 	}
 	return strings.TrimSuffix(s, "_plugin")
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

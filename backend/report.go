@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cct-dev/cct/backend/cpu"
+	"github.com/cct-dev/cct/internal/fsutil"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -48,7 +49,7 @@ func Check(spec string) (info Info, err error) {
 	defer b.Finalize()
 	got, err := tinyProduct(b)
 	if err != nil {
-		return info, fmt.Errorf("backend %q: test computation failed: %v", spec, firstLine(err.Error()))
+		return info, fmt.Errorf("backend %q: test computation failed: %v", spec, fsutil.FirstLine(err.Error()))
 	}
 	// [[1,2],[3,4]]·[[5,6],[7,8]] summed = 19+22+43+50.
 	if math.Abs(float64(got)-134) > 1e-4 {

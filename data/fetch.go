@@ -1,7 +1,6 @@
 package data
 
 import (
-	"archive/tar"
 	"compress/gzip"
 	"crypto/md5"
 	"encoding/hex"
@@ -456,45 +455,8 @@ func extractArchive(archive, dir string, set remoteSet, out io.Writer) (err erro
 	defer fh.Close()
 	st, _ := fh.Stat()
 	p := NewProgress(out, "extract "+filepath.Base(archive), st.Size())
-	zr, err := gzip.NewReader(io.TeeReader(fh, p))
-	if err != nil {
-		return fmt.Errorf("%s: not a gzip archive (%v)", archive, shortErr(err))
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s: corrupt archive (%v)", archive, shortErr(err))
-		}
-		name := filepath.Clean(filepath.FromSlash(h.Name))
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
-			return fmt.Errorf("%s: refusing archive entry %q outside the extraction folder", archive, h.Name)
-		}
-		target := filepath.Join(tmp, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(w, tr)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("%s: extracting %s: %v", archive, h.Name, shortErr(err))
-			}
-		}
+	if err := fsutil.ExtractTarGz(io.TeeReader(fh, p), archive, tmp, nil); err != nil {
+		return err
 	}
 	p.Finish()
 	if err := membersPresent(tmp, set.members); err != nil {

@@ -1,13 +1,10 @@
 package weights
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/cct-dev/cct/data"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cct-dev/cct/data"
+	"github.com/cct-dev/cct/internal/fsutil"
 )
 
 // GetOptions control Get.
@@ -252,7 +252,7 @@ func checkIntegrity(path string, e Entry, out io.Writer) error {
 }
 
 // extract unpacks the .tgz at path into folder dst, dropping the leading "package/" of npm
-// tarballs. Only regular files and folders are written; entries leaving dst are refused.
+// tarballs (entries outside it are skipped); see fsutil.ExtractTarGz.
 func extract(path, dst string, out io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -262,49 +262,8 @@ func extract(path, dst string, out io.Writer) error {
 	st, _ := f.Stat()
 	p := data.NewProgress(out, "unpack "+filepath.Base(path), st.Size())
 	defer p.Finish()
-	zr, err := gzip.NewReader(io.TeeReader(f, p))
-	if err != nil {
-		return fmt.Errorf("%s: not a gzip tarball (%v)", path, err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: damaged tarball (%v)", path, err)
-		}
-		name := filepath.Clean(filepath.FromSlash(h.Name))
-		if first, rest, ok := strings.Cut(name, string(filepath.Separator)); ok && first == "package" {
-			name = rest
-		} else if name == "package" {
-			continue
-		}
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
-			return fmt.Errorf("%s: refusing entry %q outside the package", path, h.Name)
-		}
-		target := filepath.Join(dst, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(w, tr)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("%s: damaged tarball (%v)", path, err)
-			}
-		}
-	}
+	return fsutil.ExtractTarGz(io.TeeReader(f, p), path, dst, func(name string) (string, bool) {
+		rest, ok := strings.CutPrefix(name, "package"+string(filepath.Separator))
+		return rest, ok && rest != ""
+	})
 }
