@@ -56,12 +56,17 @@ type NewtonResult struct {
 // Σ_i q_ik + Nλ/(K c_k²). Eliminating the point blocks leaves the K×K Schur complement
 // S = diag(…) − Σ_i E_iᵀ B_i⁻¹ E_i, accumulated as WᵀW with two rows per point (BLAS syrk) and
 // factored once per iteration by Cholesky for both the predictor (μ = 0) and the corrector
-// (μ = (μ_aff/μ)³·μ, with the second-order term Δy Δd of the predictor). An iteration costs
-// O(NK²) at most. Steps take 0.995 of the largest step keeping y, d, a, c > 0.
+// (μ = (μ_aff/μ)³·μ, with the second-order term Δy Δd of the predictor). Each solve is followed
+// by two steps of iterative refinement on the unreduced system (see refine): near the solution
+// q_ik grows like 1/μ on the support, and without them the reduced solve loses the linear
+// feasibility (Σ_k y_ik = 1, σ_i·y_i = 1/a_i) that a full step keeps, which stalled small
+// problems between KKT11 1e-8 and 1e-7. An iteration costs O(NK²) at most. Steps take 0.995 of
+// the largest step keeping y, d, a, c > 0.
 //
 // The run stops when KKT11 of y (rows renormalised) is ≤ Tol or after MaxIters iterations.
-// It also stops when 12 iterations in a row fail to halve the best KKT11 (rounding: near the
-// solution q_ik grows like 1/μ on the support). If it ends above Tol, five iterations of the
+// Once μ is within 1000 times its floor it also stops when 12 iterations in a row fail to
+// halve the best KKT11 (rounding). Earlier, short steps are progress: with N < K the minimiser
+// needs more than two non-zero labels per row and the path takes tens of iterations. If it ends above Tol, five iterations of the
 // exact dual (see DualNewton) from the last c try to polish y, and the y with the lower KKT11 is
 // returned (a polished y has at most two non-zero entries per row). Losses[t] is loss (11) of
 // the renormalised y after iteration t, and a last entry for the returned y when it differs. With λ = 0 the minimiser is y_i = the vertex

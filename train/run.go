@@ -313,7 +313,7 @@ func (r *runner) solveY(sigma []float64, n int) ([]float64, error) {
 		if cfg.Pseudolabel.Method == "newton" {
 			var nr pseudolabel.NewtonResult
 			nr, err = pseudolabel.Newton(sigma, n, k, pseudolabel.NewtonOptions{
-				Lambda: cfg.Lambda, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
+				Lambda: cfg.Lambda, Tol: cfg.Pseudolabel.NewtonTol, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
 			res = nr.Result
 			break
 		}
