@@ -85,10 +85,10 @@ the thread count estimate the time on idle cores when the machine is busy with o
 					continue
 				}
 				if !s.Reached {
-					fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9s %11s %9s\n", s.K, s.BestStep, s.Target, s.PGDSeconds, "-", "-", "not reached")
+					fmt.Fprintf(w, "%6d  %13.4g %14.8f %12.3f %9s %11s %9s\n", s.K, s.BestStep, s.Target, s.PGDSeconds, "-", "-", "not reached")
 					continue
 				}
-				fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9d %11.3f %8.3gx\n", s.K, s.BestStep, s.Target, s.PGDSeconds, s.EMIters, s.EMSeconds, s.Speedup)
+				fmt.Fprintf(w, "%6d  %13.4g %14.8f %12.3f %9d %11.3f %8.3gx\n", s.K, s.BestStep, s.Target, s.PGDSeconds, s.EMIters, s.EMSeconds, s.Speedup)
 			}
 			return nil
 		},
