@@ -64,7 +64,7 @@ type NewtonResult struct {
 // the largest step keeping y, d, a, c > 0.
 //
 // The run stops when KKT11 of y (rows renormalised) is ≤ Tol or after MaxIters iterations.
-// Once μ is within 1000 times its floor it also stops when 12 iterations in a row fail to
+// Once μ has come within 1000 times its floor it also stops when 12 iterations in a row fail to
 // halve the best KKT11 (rounding). Earlier, short steps are progress: with N < K the minimiser
 // needs more than two non-zero labels per row and the path takes tens of iterations. If it ends above Tol, five iterations of the
 // exact dual (see DualNewton) from the last c try to polish y, and the y with the lower KKT11 is
@@ -118,6 +118,7 @@ func Newton(sigma []float64, n, k int, opt NewtonOptions) (NewtonResult, error) 
 	bestKKT := math.Inf(1)
 	var bestY []float64
 	stalled := 0
+	minMu := math.Inf(1) // the lowest μ so far
 	for res.Iters < maxIters {
 		if err := s.iterate(); err != nil {
 			break
@@ -126,7 +127,8 @@ func Newton(sigma []float64, n, k int, opt NewtonOptions) (NewtonResult, error) 
 		res.Losses = append(res.Losses, s.normalised())
 		res.Elapsed = append(res.Elapsed, time.Since(start))
 		kkt := KKT11(sigma, s.yn, n, k, opt.Lambda)
-		if kkt < 0.5*bestKKT || s.mu() > 1e3*s.muFloor {
+		minMu = math.Min(minMu, s.mu())
+		if kkt < 0.5*bestKKT || minMu > 1e3*s.muFloor {
 			stalled = 0
 		} else if stalled++; stalled >= maxStalled {
 			break // rounding bounds the accuracy
