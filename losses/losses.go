@@ -1,5 +1,7 @@
 // Package losses implements the clustering losses of the paper and its baselines as GoMLX graph
-// functions (SPEC §1, §2, §6).
+// functions (Zhang and Boykov, "Collision Cross-entropy for Soft Class Labels and Deep Clustering",
+// arXiv 2303.07321: eq. (9) and the self-labeling losses (5), (10), (11); the baselines as their
+// papers define them).
 //
 // Notation: z are logits of shape [B, K], σ_i = softmax(z_i), targets y_i ∈ Δ_K (rows of a [B, K]
 // node), σ̄ = (1/B) Σ_i σ_i, u_k = 1/K, LSE(v) = log Σ_k exp(v_k), H(p) = −Σ_k p_k log p_k.
@@ -51,7 +53,7 @@ func safeLog(p *Node) *Node {
 // xLogX returns p·log p elementwise with 0·log 0 = 0.
 func xLogX(p *Node) *Node { return graph.Mul(p, safeLog(p)) }
 
-// CollisionCEPerExample returns the collision cross-entropy of each row (SPEC §1, eq. 9):
+// CollisionCEPerExample returns the collision cross-entropy of each row (the paper's eq. (9)):
 //
 //	H2(y_i, σ_i) = −log Σ_k y_ik σ_ik = LSE(z_i) − LSE_{k: y_ik > 0}(z_ik + log y_ik),
 //
@@ -79,11 +81,11 @@ func SoftCrossEntropyPerExample(z, y *Node) *Node {
 // SoftCrossEntropy returns (1/B) Σ_i H(y_i, σ_i); see SoftCrossEntropyPerExample.
 func SoftCrossEntropy(z, y *Node) *Node { return graph.ReduceAllMean(SoftCrossEntropyPerExample(z, y)) }
 
-// MIADM returns the network term of loss (5) (SPEC §2, §6): the Shannon cross-entropy with the soft
+// MIADM returns the network term of loss (5) of the paper (MIADM): the Shannon cross-entropy with the soft
 // targets y, (1/B) Σ_i H(y_i, σ_i). The fairness term KL(ȳ‖u) does not depend on the network.
 func MIADM(z, y *Node) *Node { return SoftCrossEntropy(z, y) }
 
-// SeLa returns the cross-entropy with hard labels (SPEC §6): (1/B) Σ_i (LSE(z_i) − z_{i,l_i}), where
+// SeLa returns the cross-entropy with hard labels (SeLa's network loss): (1/B) Σ_i (LSE(z_i) − z_{i,l_i}), where
 // labels is an integer node of shape [B] with values in [0, K).
 func SeLa(z, labels *Node) *Node {
 	k := z.Shape().Dimensions[z.Rank()-1]
@@ -117,12 +119,12 @@ func EntropyPerExample(z *Node) *Node {
 // Entropy returns H(p) = −Σ_k p_k log p_k of a probability vector p ([K]), with 0·log 0 = 0.
 func Entropy(p *Node) *Node { return graph.Neg(graph.ReduceAllSum(xLogX(p))) }
 
-// CollisionEntropy returns H2(p) = −log Σ_k p_k² of a probability vector p ([K]) (SPEC §1, eq. 6).
+// CollisionEntropy returns H2(p) = −log Σ_k p_k² of a probability vector p ([K]) (the paper's eq. (6)).
 func CollisionEntropy(p *Node) *Node {
 	return graph.Neg(graph.Log(graph.ReduceAllSum(graph.Square(p))))
 }
 
-// MIGD returns the mutual-information loss of Krause/Bridle (SPEC §2 eq. 1, §6):
+// MIGD returns the mutual-information loss of Krause/Bridle (the paper's eq. (1)):
 //
 //	L = (1/B) Σ_i H(σ_i) − γ·H(σ̄),
 //
@@ -160,7 +162,7 @@ func IMSATInfo(z *Node, mu float64) *Node {
 	return graph.Sub(graph.ReduceAllMean(hEach), graph.MulScalar(hBar, mu))
 }
 
-// IMSAT returns the IMSAT loss (SPEC §6): R_SAT + λ_I·(mean_i H(σ_i) − μ·H(σ̄)), see IMSATKL and
+// IMSAT returns the IMSAT loss (Hu et al., 2017): R_SAT + λ_I·(mean_i H(σ_i) − μ·H(σ̄)), see IMSATKL and
 // IMSATInfo. IMSAT's defaults are λ_I = 0.1, μ = 4.
 func IMSAT(z, zAug *Node, lambdaI, mu float64) *Node {
 	return graph.Add(IMSATKL(z, zAug), graph.MulScalar(IMSATInfo(z, mu), lambdaI))
@@ -179,7 +181,7 @@ func IICJoint(z, zAug *Node) *Node {
 	return graph.Div(p, graph.ReduceAllSum(p))
 }
 
-// IIC returns the invariant-information-clustering loss (SPEC §6):
+// IIC returns the invariant-information-clustering loss (Ji et al., 2019):
 //
 //	L = −Σ_{c,c'} P_cc' (log P_cc' − λ log P_c − λ log P_c'),
 //

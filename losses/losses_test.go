@@ -184,7 +184,7 @@ func TestIMSATGradientSplit(t *testing.T) {
 	assertMatClose(t, "dIMSAT/dz", gz, want, 1e-7)
 }
 
-// TestCollisionCEProperties checks SPEC §1: one-hot y gives the Shannon CE, uniform y gives log K and
+// TestCollisionCEProperties checks the properties of eq. (9) stated in the paper: one-hot y gives the Shannon CE, uniform y gives log K and
 // a zero gradient, H2 is symmetric in (y, σ), the decomposition identity, and the gradient formula
 // σ − q with zero entries in y.
 func TestCollisionCEProperties(t *testing.T) {

@@ -33,6 +33,6 @@
 //   - linear-layer biases of those heads: U(−b, b), b = 1/√fan_in (PyTorch nn.Linear default);
 //   - convolutions that feed a batch norm have no bias (IIC VGG trunk, torchvision/SCAN ResNet);
 //   - batch norm: γ = 1, β = 0, running mean 0, running variance 1;
-//   - the "linear" model (SPEC §5, Table 2): Kaiming normal, fan_in mode, ReLU gain √2, i.e.
+//   - the "linear" model (the paper's Table 2): Kaiming normal, fan_in mode, ReLU gain √2, i.e.
 //     W ~ N(0, 2/D) (PyTorch kaiming_normal_ defaults), and zero bias.
 package models

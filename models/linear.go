@@ -5,7 +5,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// buildLinear returns z = x·W + b on flattened inputs of dimension D = H·W·C (SPEC §5, Table 2), with
+// buildLinear returns z = x·W + b on flattened inputs of dimension D = H·W·C (the paper's Table 2), with
 // W ~ N(0, 2/D) (Kaiming normal, fan_in, gain √2) and b = 0, in HeadScope.
 func buildLinear(cfg Config) (ModelFn, error) {
 	return func(ctx *context.Context, x *graph.Node) *graph.Node {

@@ -28,7 +28,7 @@ func resnet18Stem(cfg Config) (resnetStem, error) {
 	return 0, fmt.Errorf("model resnet18: input %s not supported (want 32x32xC for the CIFAR stem or 96x96xC for the STL stem)", cfg)
 }
 
-// buildResNet18 returns the ResNet-18 used by SCAN (SPEC §5, Table 4):
+// buildResNet18 returns the ResNet-18 used by SCAN (the paper's Table 4):
 //
 //	stem:   Conv(3×3, 64, stride 1, pad 1) → BN → ReLU  [STL: → max-pool(2, stride 2, pad 1), 96→49]
 //	layers: 4 stages of 2 BasicBlocks, widths 64, 128, 256, 512, first-block strides 1, 2, 2, 2

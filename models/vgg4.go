@@ -7,7 +7,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// vgg4Spec is one VGG4 variant (SPEC §5, Table 3).
+// vgg4Spec is one VGG4 variant (the paper's Table 3).
 type vgg4Spec struct {
 	channels [4]int
 	stride   int // stride of every conv
@@ -29,7 +29,7 @@ func vgg4Variant(cfg Config) (vgg4Spec, error) {
 // convOut is the output size of a convolution: ⌊(n + 2·pad − k)/stride⌋ + 1.
 func convOut(n, k, stride, pad int) int { return (n+2*pad-k)/stride + 1 }
 
-// buildVGG4 returns the VGG4 of SPEC §5: four blocks Conv(5×5, pad 2, stride s, no bias) → BatchNorm →
+// buildVGG4 returns the VGG4 of the paper's Table 3: four blocks Conv(5×5, pad 2, stride s, no bias) → BatchNorm →
 // ReLU, a 2×2/2 max-pool after each of the first three blocks, then flatten and Linear(·, K).
 // Spatial sizes: 28→28→14→14→7→7→3→3 (head 512·3·3); 32→…→4 (head 256·4·4);
 // 96 with stride 2: 48→24→12→6→3→1→1 (head 1024).

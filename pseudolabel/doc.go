@@ -10,7 +10,7 @@
 //
 // Solvers:
 //   - EM for loss (11): E-step S_ik = y_ik/Σ_j y_jk, then a per-point M-step solved by a
-//     safeguarded Newton iteration on the scalar x = σ_i·y_i (see MStep).
+//     safeguarded Halley iteration on the scalar x = σ_i·y_i (see MStep).
 //   - Newton for loss (11): a primal–dual interior-point method on its optimality conditions with
 //     the K cluster variables c_k = λ/(K ȳ_k); each Newton system reduces to K×K. Tens of
 //     iterations at any λ, where EM needs thousands at λ = 100. KKT11 measures the optimality

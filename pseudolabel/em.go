@@ -11,8 +11,17 @@ import (
 // yFloor is the floor applied to σ when it initialises y (then each row is renormalised).
 const yFloor = 1e-12
 
-// DefaultMaxIters is the iteration cap used when an options struct leaves MaxIters at 0.
-const DefaultMaxIters = 100
+// DefaultMaxIters is the iteration cap of EM (and of every other solver here) when an options
+// struct leaves MaxIters at 0, and the default of the training key pseudolabel.max_iters and of
+// the --max-iters flags of cct pseudolabel and cct bench-mstep. With DefaultEMTol it is the stop
+// rule under which the quick MNIST job trains well; at λ = 100 EM reaches this cap on every batch
+// (docs/results.md, "Loss (11) at the training λ = 100"), while with 100 iterations the job fell
+// from 96% to 78% ACC.
+const DefaultMaxIters = 3000
+
+// DefaultEMTol is the default of EM's stop level on the relative decrease of loss (11)
+// (pseudolabel.tol, cct pseudolabel --tol). EMOptions.Tol = 0 itself means no stop rule.
+const DefaultEMTol = 1e-7
 
 // EMOptions configures EM.
 type EMOptions struct {
@@ -21,20 +30,20 @@ type EMOptions struct {
 	MaxIters int       // iteration cap; 0 means DefaultMaxIters
 	Threads  int       // goroutines over points; 0: GOMAXPROCS, at most one per 256 points
 	Y0       []float64 // optional N×K start, rows on the simplex; nil means y = σ floored at 1e-12, renormalised
-	// ColdStart starts every Newton solve at Lemma 1's point instead of reusing the point's
+	// ColdStart starts every M-step root finder (Halley) at Lemma 1's point instead of reusing the point's
 	// previous root when that is safe. The result is the same; it only changes the speed.
 	ColdStart bool
 }
 
 // Result is the outcome of EM or PGD.
 type Result struct {
-	Y           []float64       // N×K labels, rows on the simplex
-	Iters       int             // iterations done
-	Loss0       float64         // loss of the start point
-	Losses      []float64       // loss after each iteration (len Iters)
-	Elapsed     []time.Duration // wall time from the call to the end of each iteration (len Iters)
-	Converged   bool            // the stop rule ended the run before the cap, without a loss increase
-	NewtonSteps int             // EM only: Newton evaluations summed over points and iterations
+	Y         []float64       // N×K labels, rows on the simplex
+	Iters     int             // iterations done
+	Loss0     float64         // loss of the start point
+	Losses    []float64       // loss after each iteration (len Iters)
+	Elapsed   []time.Duration // wall time from the call to the end of each iteration (len Iters)
+	Converged bool            // the stop rule ended the run before the cap, without a loss increase
+	RootEvals int             // EM only: evaluations of F in the M-step root finder (Halley), summed over points and iterations
 }
 
 // FinalLoss returns the loss after the last iteration, or Loss0 when none ran.
@@ -49,7 +58,7 @@ func (r Result) FinalLoss() float64 {
 //
 // Each iteration computes, from the column sums of the current y, the E-step
 // S_ik = y_ik/Σ_j y_jk and p_ik = λ N u_k S_ik (u_k = 1/K), then solves the M-step (15) of every
-// point independently with MStep's Newton iteration, in parallel over points. The loss never
+// point independently with MStep's Halley iteration, in parallel over points. The loss never
 // increases. It stops when the relative decrease (L_{t−1} − L_t)/|L_{t−1}| falls below Tol or
 // after MaxIters iterations.
 //
@@ -88,7 +97,7 @@ func emUntil(sigma []float64, n, k int, opt EMOptions, target float64) (Result, 
 		prev = l
 	}
 	res.Y = s.y
-	res.NewtonSteps = s.newtonSteps
+	res.RootEvals = s.rootSteps
 	return res, nil
 }
 
@@ -147,22 +156,22 @@ func initY(sigma []float64, n, k int, y0 []float64) ([]float64, error) {
 // log terms, and these are added in block order. The blocks are handed to the goroutines
 // dynamically, yet the result does not depend on the thread count or the scheduling.
 type emSolver struct {
-	n, k        int
-	lambda      float64
-	sigma, y    []float64
-	argmax      []int32   // argmax_k σ_ik per row
-	uprev       []float64 // previous (1+P)x per row; 0 = none
-	col         []float64 // column sums of y
-	nll         float64   // Σ_i −log(σ_i·y_i)
-	w           []float64 // E-step weights λ N u_k / col_k
-	work        []emWork  // one per goroutine
-	bsize       int       // rows per block
-	kpad        int       // stride of bcol: k rounded up to a cache line of float64
-	bcol        []float64 // column sums per block, nblocks×kpad
-	bout        []blockOut
-	cold        bool
-	generic     bool // use the general per-row path at every K
-	newtonSteps int
+	n, k      int
+	lambda    float64
+	sigma, y  []float64
+	argmax    []int32   // argmax_k σ_ik per row
+	uprev     []float64 // previous (1+P)x per row; 0 = none
+	col       []float64 // column sums of y
+	nll       float64   // Σ_i −log(σ_i·y_i)
+	w         []float64 // E-step weights λ N u_k / col_k
+	work      []emWork  // one per goroutine
+	bsize     int       // rows per block
+	kpad      int       // stride of bcol: k rounded up to a cache line of float64
+	bcol      []float64 // column sums per block, nblocks×kpad
+	bout      []blockOut
+	cold      bool
+	generic   bool // use the general per-row path at every K
+	rootSteps int
 }
 
 // emWork is one goroutine's scratch space.
@@ -172,7 +181,7 @@ type emWork struct {
 	_  [64]byte  // keep neighbours off the same cache line
 }
 
-// blockOut is one block's Σ −log(σ_i·y_i) and Newton evaluation count.
+// blockOut is one block's Σ −log(σ_i·y_i) and root-finder evaluation count.
 type blockOut struct {
 	nll   float64
 	steps int
@@ -289,7 +298,7 @@ func (s *emSolver) reduce() {
 			s.col[j] += v
 		}
 		s.nll += s.bout[b].nll
-		s.newtonSteps += s.bout[b].steps
+		s.rootSteps += s.bout[b].steps
 	}
 }
 
@@ -336,11 +345,11 @@ func (s *emSolver) stepBlock(wk *emWork, b, lo, hi int) {
 		if u := s.uprev[i]; u > smax && !s.cold {
 			// Warm start at the previous u = (1+P)x: the first evaluation of F needs only
 			// u, so it is fused with the E-step that computes p and P. F(u/(1+P)) then
-			// brackets the root from one side wherever u/(1+P) lies (see newton).
+			// brackets the root from one side wherever u/(1+P) lies (see halleyRoot).
 			sums, P, allPos := evalP(yi, si, w, p, u)
 			a := 1 + P
 			if allPos {
-				sol = checked(yi, si, p, newton(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
+				sol = checked(yi, si, p, halleyRoot(yi, si, p, a, smax, smax/(a-p[m]), u/a, &sums, false))
 			} else {
 				// yi now holds r; p is complete, so solve from scratch.
 				sol = solvePoint(yi, si, p, P, m, allPos, 0)

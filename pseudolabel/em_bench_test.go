@@ -34,7 +34,7 @@ func BenchmarkEMIteration(b *testing.B) {
 					s.step()
 				}
 				y0, u0, col0, nll0 := slices.Clone(s.y), slices.Clone(s.uprev), slices.Clone(s.col), s.nll
-				s.newtonSteps = 0
+				s.rootSteps = 0
 				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
@@ -47,7 +47,7 @@ func BenchmarkEMIteration(b *testing.B) {
 					s.step()
 					cpu += ProcessCPUTime() - c
 				}
-				b.ReportMetric(float64(s.newtonSteps)/float64(b.N)/n, "newton/point")
+				b.ReportMetric(float64(s.rootSteps)/float64(b.N)/n, "evals/point")
 				b.ReportMetric(float64(cpu)/1e6/float64(b.N), "cpu-ms/op")
 			})
 		}
@@ -77,7 +77,7 @@ func BenchmarkEMRun(b *testing.B) {
 	}
 }
 
-// BenchmarkEval times one Newton evaluation pass over K = 1000 entries (one goroutine).
+// BenchmarkEval times one evaluation pass of the M-step root finder over K = 1000 entries (one goroutine).
 func BenchmarkEval(b *testing.B) {
 	const k = 1000
 	sigma := RandomSigma(1, k, 2)

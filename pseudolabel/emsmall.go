@@ -31,7 +31,7 @@ type smallState struct {
 //     iteration it is fused with the first evaluation, r_k = 1/(u − σ_k) and the sums
 //     q = Σp_kr_k, qr = Σp_kr_k², qrr = Σp_kr_k³ (firstSmall); without one the start is
 //     startPoint (coldSmall);
-//  2. rounds of newton's loop: one step for every row with fresh sums (smallHalley), then one
+//  2. rounds of halleyRoot's loop: one step for every row with fresh sums (smallHalley), then one
 //     evaluation for every row that moved (nextSmall), until no row is left (two rounds for
 //     most rows with a warm start);
 //  3. y_k = p_k r_k (1 − e_k + e_k²)·scale, e_k = (1+P)Δx·r_k (or y_k = p_k r_k/q when the
@@ -147,7 +147,7 @@ func coldSmall(st *smallState, y, sigma, w, p []float64, m int) {
 // firstSmall is pass 1 of stepBlockSmall for one row with u > σ_max: the E-step fused with
 // the evaluation at (1+P)x = u (as evalP). It leaves r_k in y, p_k in p, and in st the sums,
 // x = u/(1+P) and the bracket [σ_max/(1+P−p_m), σ_max] of the root (x may lie outside it; see
-// newton).
+// halleyRoot).
 func firstSmall(st *smallState, y, sigma, w, p []float64, m int, u float64) {
 	n := len(y)
 	sigma, w, p = sigma[:n], w[:n], p[:n]
@@ -250,7 +250,7 @@ func nextSmall(st *smallState, y, sigma, p []float64, smax float64) {
 	st.state = rowEvaluated
 }
 
-// smallHalley is one round of newton's loop at st.x, with the sums of an evaluation at (1+P)x.
+// smallHalley is one round of halleyRoot's loop at st.x, with the sums of an evaluation at (1+P)x.
 // It either ends the solve (state rowDone, sol set) or moves st.x to the next point (state
 // rowPending). It returns false when the solution it set is not finite and must go through
 // checked.
@@ -274,7 +274,7 @@ func smallHalley(st *smallState, smax float64) bool {
 	st.lo, st.hi = lo, hi
 	adx, scale := 0.0, 0.0
 	switch {
-	case (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0):
+	case (math.Abs(dx) <= rootTol*x && math.Abs(g) <= rootFTol) || !(fp > 0):
 		scale = 1 / q
 	case a*math.Abs(dx) <= extrapTol*(ax-smax) && x+dx > lo && x+dx < hi:
 		// Finish at x+Δx by the series; its normaliser is Σ q(1 − e_k + e_k²).
@@ -286,7 +286,7 @@ func smallHalley(st *smallState, smax float64) bool {
 		if !(xn > lo) || !(xn < hi) {
 			xn = 0.5 * (lo + hi)
 		}
-		if xn != x && hi-lo > newtonTol*x && st.steps < newtonMaxSteps {
+		if xn != x && hi-lo > rootTol*x && st.steps < rootMaxSteps {
 			st.x, st.state = xn, rowPending
 			return true
 		}

@@ -34,7 +34,7 @@ func hardSigma(n, k int, seed uint64) []float64 {
 }
 
 // TestEMSmallMatchesGeneral: the fused small-K path (stepBlockSmall) gives the labels, column
-// sums, losses and Newton counts of the general per-row path (stepBlock), iteration by
+// sums, losses and root-finder evaluation counts of the general per-row path (stepBlock), iteration by
 // iteration, warm and cold, on random and on hard σ.
 func TestEMSmallMatchesGeneral(t *testing.T) {
 	for _, tc := range []struct {
@@ -94,8 +94,8 @@ func TestEMSmallMatchesGeneral(t *testing.T) {
 						}
 					}
 				}
-				if fast.newtonSteps != gen.newtonSteps {
-					t.Fatalf("%d Newton evaluations, general path %d", fast.newtonSteps, gen.newtonSteps)
+				if fast.rootSteps != gen.rootSteps {
+					t.Fatalf("%d root-finder evaluations, general path %d", fast.rootSteps, gen.rootSteps)
 				}
 			})
 		}
@@ -170,7 +170,7 @@ func TestEMSmallRandomStarts(t *testing.T) {
 			copy(s.uprev, u0)
 			copy(s.col, col0)
 			s.generic = v == 1
-			s.newtonSteps = 0
+			s.rootSteps = 0
 			s.step()
 			solvers[v] = s
 		}
@@ -192,8 +192,8 @@ func TestEMSmallRandomStarts(t *testing.T) {
 				t.Fatalf("K=%d: u[%d] = %.17g, general path %.17g", k, i, v, gen.uprev[i])
 			}
 		}
-		if !closeRel(fast.nll, gen.nll, 1e-12) || fast.newtonSteps != gen.newtonSteps {
-			t.Fatalf("K=%d: Σ−log(σ·y) %.17g and %d evaluations, general path %.17g and %d", k, fast.nll, fast.newtonSteps, gen.nll, gen.newtonSteps)
+		if !closeRel(fast.nll, gen.nll, 1e-12) || fast.rootSteps != gen.rootSteps {
+			t.Fatalf("K=%d: Σ−log(σ·y) %.17g and %d evaluations, general path %.17g and %d", k, fast.nll, fast.rootSteps, gen.nll, gen.rootSteps)
 		}
 	}
 }

@@ -5,20 +5,21 @@ import (
 	"math"
 )
 
-// Stopping rule of the M-step root finder: |Δx| ≤ newtonTol·x and |F(x) − 1| ≤ newtonFTol, or
-// no further progress in floating point, or newtonMaxSteps evaluations. The test on F matters
+// Stopping rule of the M-step root finder (halleyRoot): |Δx| ≤ rootTol·x and |F(x) − 1| ≤ rootFTol,
+// or no further progress in floating point, or rootMaxSteps evaluations. The test on F matters
 // where F is steep (x near σ_max/(1+P)): there a tiny Δx still leaves y off the simplex.
 const (
-	newtonTol      = 1e-12
-	newtonFTol     = 1e-12
-	newtonMaxSteps = 50
+	rootTol      = 1e-12
+	rootFTol     = 1e-12
+	rootMaxSteps = 50
 	// extrapTol bounds e = (1+P)|Δx|·max_k 1/((1+P)x − σ_k) for finishing with a series step
 	// instead of another evaluation: the neglected terms are O(e³) relative.
 	extrapTol = 1e-5
 )
 
-// halley selects Halley's iteration (true) or plain Newton (false) in the M-step root finder.
-var halley = true
+// useHalley selects Halley's iteration (true, the default) or plain Newton steps (false, kept for
+// the tests) in the M-step root finder halleyRoot.
+var useHalley = true
 
 // MStep solves the per-point M-step problem (15),
 //
@@ -97,7 +98,7 @@ func solvePoint(y, sigma, p []float64, P float64, m int, allPos bool, xWarm floa
 	}
 	smax := sigma[m]
 	a := 1 + P
-	return checked(y, sigma, p, newton(y, sigma, p, a, smax, startPoint(sigma, p, a), xWarm, nil, false))
+	return checked(y, sigma, p, halleyRoot(y, sigma, p, a, smax, startPoint(sigma, p, a), xWarm, nil, false))
 }
 
 // startPoint returns max_k σ_k/(a − p_k) over p_k > 0. At x_k = σ_k/(a − p_k), y_k(x_k) = 1, so
@@ -203,18 +204,18 @@ func solveZeros(y, sigma, p []float64, P float64, xWarm float64) pointSol {
 			return pointSol{x: c, a: a, direct: true}
 		}
 	}
-	return newton(y, sigma, p, a, sigma[mA], startPoint(sigma, p, a), xWarm, nil, true)
+	return halleyRoot(y, sigma, p, a, sigma[mA], startPoint(sigma, p, a), xWarm, nil, true)
 }
 
-// newton finds the root of F(x) = x·Σ_k p_k/(a x − σ_k) = 1 on (hi/a, hi], hi = max σ over
+// halleyRoot finds the root of F(x) = x·Σ_k p_k/(a x − σ_k) = 1 on (hi/a, hi], hi = max σ over
 // {p_k > 0}, from x0 (a point with F(x0) ≥ 1) or from xWarm when x0 < xWarm < hi. If first
 // is not nil it holds the sums of an evaluation at xWarm already done (r stored in y); xWarm
 // may then be any point with a·xWarm > hi, inside [x0, hi] or not: F is defined there, and
-// the evaluation is a Newton step like any other (F ≥ 1 left of x0, F ≤ 1 right of hi). The
+// the evaluation is a step like any other (F ≥ 1 left of x0, F ≤ 1 right of hi). The
 // bracket [lo, hi] starts at [x0, hi] and only shrinks. It leaves r_k = 1/(a x − σ_k) in y (0
 // where p_k = 0) and returns how to form the solution from it. With masked set, entries with
 // p_k = 0 are skipped.
-func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
+func halleyRoot(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, masked bool) pointSol {
 	smax := hi
 	lo := x0
 	x := x0
@@ -223,7 +224,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 	}
 	sol := pointSol{a: a}
 	var lastQ float64
-	for sol.steps < newtonMaxSteps {
+	for sol.steps < rootMaxSteps {
 		var s evalSums
 		switch {
 		case first != nil:
@@ -242,7 +243,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		f := x * s.q
 		g := f - 1
 		dx := g / fp // Newton: −G/F'
-		if halley {
+		if useHalley {
 			fpp := ax*s.qrr - s.qr
 			dx = 2 * g * fp / (2*fp*fp - g*2*a*fpp)
 		}
@@ -253,7 +254,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		} else if x < hi {
 			hi = x
 		}
-		if (math.Abs(dx) <= newtonTol*x && math.Abs(g) <= newtonFTol) || !(fp > 0) {
+		if (math.Abs(dx) <= rootTol*x && math.Abs(g) <= rootFTol) || !(fp > 0) {
 			break
 		}
 		// The largest r_k is 1/(ax − σ_max), σ_max over the active entries.
@@ -269,7 +270,7 @@ func newton(y, sigma, p []float64, a, hi, x0, xWarm float64, first *evalSums, ma
 		case !(xn > lo), !(xn < hi):
 			xn = 0.5 * (lo + hi)
 		}
-		if xn == x || hi-lo <= newtonTol*x {
+		if xn == x || hi-lo <= rootTol*x {
 			break
 		}
 		x = xn

@@ -56,12 +56,17 @@ type NewtonResult struct {
 // Σ_i q_ik + Nλ/(K c_k²). Eliminating the point blocks leaves the K×K Schur complement
 // S = diag(…) − Σ_i E_iᵀ B_i⁻¹ E_i, accumulated as WᵀW with two rows per point (BLAS syrk) and
 // factored once per iteration by Cholesky for both the predictor (μ = 0) and the corrector
-// (μ = (μ_aff/μ)³·μ, with the second-order term Δy Δd of the predictor). An iteration costs
-// O(NK²) at most. Steps take 0.995 of the largest step keeping y, d, a, c > 0.
+// (μ = (μ_aff/μ)³·μ, with the second-order term Δy Δd of the predictor). Each solve is followed
+// by two steps of iterative refinement on the unreduced system (see refine): near the solution
+// q_ik grows like 1/μ on the support, and without them the reduced solve loses the linear
+// feasibility (Σ_k y_ik = 1, σ_i·y_i = 1/a_i) that a full step keeps, which stalled small
+// problems between KKT11 1e-8 and 1e-7. An iteration costs O(NK²) at most. Steps take 0.995 of
+// the largest step keeping y, d, a, c > 0.
 //
 // The run stops when KKT11 of y (rows renormalised) is ≤ Tol or after MaxIters iterations.
-// It also stops when 12 iterations in a row fail to halve the best KKT11 (rounding: near the
-// solution q_ik grows like 1/μ on the support). If it ends above Tol, five iterations of the
+// Once μ has come within 1000 times its floor it also stops when 12 iterations in a row fail to
+// halve the best KKT11 (rounding). Earlier, short steps are progress: with N < K the minimiser
+// needs more than two non-zero labels per row and the path takes tens of iterations. If it ends above Tol, five iterations of the
 // exact dual (see DualNewton) from the last c try to polish y, and the y with the lower KKT11 is
 // returned (a polished y has at most two non-zero entries per row). Losses[t] is loss (11) of
 // the renormalised y after iteration t, and a last entry for the returned y when it differs. With λ = 0 the minimiser is y_i = the vertex
@@ -113,6 +118,7 @@ func Newton(sigma []float64, n, k int, opt NewtonOptions) (NewtonResult, error) 
 	bestKKT := math.Inf(1)
 	var bestY []float64
 	stalled := 0
+	minMu := math.Inf(1) // the lowest μ so far
 	for res.Iters < maxIters {
 		if err := s.iterate(); err != nil {
 			break
@@ -121,7 +127,8 @@ func Newton(sigma []float64, n, k int, opt NewtonOptions) (NewtonResult, error) 
 		res.Losses = append(res.Losses, s.normalised())
 		res.Elapsed = append(res.Elapsed, time.Since(start))
 		kkt := KKT11(sigma, s.yn, n, k, opt.Lambda)
-		if kkt < 0.5*bestKKT {
+		minMu = math.Min(minMu, s.mu())
+		if kkt < 0.5*bestKKT || minMu > 1e3*s.muFloor {
 			stalled = 0
 		} else if stalled++; stalled >= maxStalled {
 			break // rounding bounds the accuracy
@@ -174,7 +181,9 @@ type pdState struct {
 	// Per point: B_i⁻¹ = [p r; r s] and the right-hand side parts.
 	bp, br, bs []float64
 	fa, fnu    []float64
-	fc         []float64 // c right-hand side
+	fc         []float64 // c right-hand side, reduced by the point blocks
+	fcRaw      []float64 // c right-hand side before the reduction
+	ra, rnu    []float64 // per-point residuals of the Newton system (refinement)
 	dc         []float64 // Newton direction
 	da, dnu    []float64
 	dcAff      []float64 // predictor direction
@@ -193,13 +202,14 @@ func newPDState(sigma []float64, n, k int, lambda float64, threads int, c0 []flo
 		y: make([]float64, nk), d: make([]float64, nk), yn: make([]float64, nk), q: make([]float64, nk),
 		c: make([]float64, k), a: make([]float64, n), nu: make([]float64, n),
 		bp: make([]float64, n), br: make([]float64, n), bs: make([]float64, n),
-		fa: make([]float64, n), fnu: make([]float64, n), fc: make([]float64, k),
+		fa: make([]float64, n), fnu: make([]float64, n), fc: make([]float64, k), fcRaw: make([]float64, k),
+		ra: make([]float64, n), rnu: make([]float64, n),
 		dc: make([]float64, k), da: make([]float64, n), dnu: make([]float64, n),
 		dcAff: make([]float64, k), daAff: make([]float64, n), dnuAff: make([]float64, n),
 		schur: make([]float64, k*k)}
 	s.part = make([][]float64, t)
 	for j := range s.part {
-		s.part[j] = make([]float64, k*k+2*k)
+		s.part[j] = make([]float64, k*k+3*k)
 	}
 	for j := range s.c {
 		s.c[j] = lambda
@@ -264,6 +274,9 @@ func (s *pdState) iterate() error {
 	if err := s.solve(); err != nil {
 		return err
 	}
+	if err := s.refine(); err != nil {
+		return err
+	}
 	copy(s.dcAff, s.dc)
 	copy(s.daAff, s.da)
 	copy(s.dnuAff, s.dnu)
@@ -282,6 +295,7 @@ func (s *pdState) iterate() error {
 	mu := gap / float64(n*k)
 	ratio := math.Max(gapAff/gap, 0)
 	target := math.Max(ratio*ratio*ratio*mu, s.muFloor)
+
 	// Corrector: r = target − y d − Δy_aff Δd_aff.
 	s.rhs(func(i, j int, y, d float64) float64 {
 		dd := s.dnuAff[i] - s.daAff[i]*s.sigma[i*k+j] - s.dcAff[j]
@@ -289,6 +303,9 @@ func (s *pdState) iterate() error {
 		return (target - y*d - dy*dd) / d
 	})
 	if err := s.solve(); err != nil {
+		return err
+	}
+	if err := s.refine(); err != nil {
 		return err
 	}
 	// Δy = r/d − q Δd with the corrector's r.
@@ -439,8 +456,9 @@ func (s *pdState) factor() error {
 func (s *pdState) rhs(rho func(i, j int, y, d float64) float64) {
 	n, k := s.n, s.k
 	forChunks(n, s.threads, func(t, lo, hi int) {
-		acc := s.part[t][k*k+k:]
+		acc, red := s.part[t][k*k+k:k*k+2*k], s.part[t][k*k+2*k:]
 		clear(acc)
+		clear(red)
 		for i := lo; i < hi; i++ {
 			si, yi, qi := s.sigma[i*k:(i+1)*k], s.y[i*k:(i+1)*k], s.q[i*k:(i+1)*k]
 			var sy, ssy, sr, ssr float64
@@ -460,18 +478,25 @@ func (s *pdState) rhs(rho func(i, j int, y, d float64) float64) {
 			h2 := s.br[i]*fa + s.bs[i]*fnu
 			for j, sv := range si {
 				q := qi[j]
-				acc[j] -= q*sv*h1 - q*h2
+				red[j] -= q*sv*h1 - q*h2
 			}
 		}
 	})
 	fn, fk := float64(n), float64(k)
 	for j, cj := range s.c {
-		s.fc[j] = fn * s.lambda / (fk * cj)
+		s.fcRaw[j] = fn * s.lambda / (fk * cj)
+		s.fc[j] = 0
 	}
 	for t := range s.part {
-		for j, v := range s.part[t][k*k+k:] {
+		for j, v := range s.part[t][k*k+k : k*k+2*k] {
+			s.fcRaw[j] += v
+		}
+		for j, v := range s.part[t][k*k+2*k:] {
 			s.fc[j] += v
 		}
+	}
+	for j, v := range s.fcRaw {
+		s.fc[j] += v
 	}
 }
 
@@ -529,4 +554,96 @@ func (s *pdState) maxStep(da, dnu, dc []float64, dy func(i, j int, y, d, dd floa
 		}
 	}
 	return alpha
+}
+
+// refineSteps is the number of iterative-refinement steps after each solve.
+const refineSteps = 2
+
+// refine improves the direction (Δa, Δν, Δc) of solve by iterative refinement: it forms the
+// residuals of the unreduced Newton system with Δd_ik = Δν_i − σ_ik Δa_i − Δc_k,
+//
+//	R_a = f_a − (Δa/a² − Σ_k σ_k q_k Δd_k),  R_ν = f_ν − Σ_k q_k Δd_k,
+//	R_c = f_c − (Nλ/(K c²) Δc − Σ_i q_i Δd_i),
+//
+// solves the same system (the factored Schur complement) for the correction and adds it.
+// Near the end q_ik grows like 1/μ on the support and the reduced solve alone loses the
+// linear feasibility (Σ_k y_ik = 1, σ_i·y_i = 1/a_i) that a full step should keep.
+func (s *pdState) refine() error {
+	n, k := s.n, s.k
+	fn, fk := float64(n), float64(k)
+	for step := 0; step < refineSteps; step++ {
+		forChunks(n, s.threads, func(t, lo, hi int) {
+			acc, red := s.part[t][k*k+k:k*k+2*k], s.part[t][k*k+2*k:]
+			clear(acc)
+			clear(red)
+			for i := lo; i < hi; i++ {
+				si, qi := s.sigma[i*k:(i+1)*k], s.q[i*k:(i+1)*k]
+				da, dnu := s.da[i], s.dnu[i]
+				var t1, t2 float64
+				for j, sv := range si {
+					qd := qi[j] * (dnu - sv*da - s.dc[j])
+					t1 += sv * qd
+					t2 += qd
+					acc[j] += qd
+				}
+				ra := s.fa[i] - (da/(s.a[i]*s.a[i]) - t1)
+				rnu := s.fnu[i] - t2
+				s.ra[i], s.rnu[i] = ra, rnu
+				h1 := s.bp[i]*ra + s.br[i]*rnu
+				h2 := s.br[i]*ra + s.bs[i]*rnu
+				for j, sv := range si {
+					q := qi[j]
+					red[j] -= q*sv*h1 - q*h2
+				}
+			}
+		})
+		rc := make([]float64, k)
+		for j, cj := range s.c {
+			rc[j] = s.fcRaw[j] - fn*s.lambda/(fk*cj*cj)*s.dc[j]
+		}
+		for t := range s.part {
+			for j, v := range s.part[t][k*k+k : k*k+2*k] {
+				rc[j] += v
+			}
+			for j, v := range s.part[t][k*k+2*k:] {
+				rc[j] += v
+			}
+		}
+		corr := mat.NewVecDense(k, nil)
+		if err := s.chol.SolveVecTo(corr, mat.NewVecDense(k, rc)); err != nil {
+			return err
+		}
+		dc := corr.RawVector().Data
+		for _, v := range dc {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("non-finite Newton direction")
+			}
+		}
+		forChunks(n, s.threads, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				si, qi := s.sigma[i*k:(i+1)*k], s.q[i*k:(i+1)*k]
+				var e1, e2 float64
+				for j, sv := range si {
+					e1 += qi[j] * sv * dc[j]
+					e2 -= qi[j] * dc[j]
+				}
+				f1, f2 := s.ra[i]-e1, s.rnu[i]-e2
+				s.da[i] += s.bp[i]*f1 + s.br[i]*f2
+				s.dnu[i] += s.br[i]*f1 + s.bs[i]*f2
+			}
+		})
+		for j, v := range dc {
+			s.dc[j] += v
+		}
+	}
+	return nil
+}
+
+// mu returns the mean complementarity Σ y_ik d_ik/(NK) of the iterate.
+func (s *pdState) mu() float64 {
+	var gap float64
+	for i, y := range s.y {
+		gap += y * s.d[i]
+	}
+	return gap / float64(s.n*s.k)
 }

@@ -11,11 +11,12 @@ import (
 
 	"github.com/cct-dev/cct/augment"
 	"github.com/cct-dev/cct/models/featcache"
+	"github.com/cct-dev/cct/pseudolabel"
 	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole description of a training run, read from one YAML file. Every key is listed
-// with its meaning by HelpConfig; Default gives the project defaults (SPEC §9).
+// with its meaning by HelpConfig; Default gives the project defaults (README.md lists the choices the paper leaves open).
 type Config struct {
 	Name        string            `yaml:"name" doc:"run name: the run folder is <runs-dir>/<name> (flag --name overrides it)"`
 	Seed        int64             `yaml:"seed" doc:"seed of run 1; run r uses seed+r-1 for initialisation, data order, augmentation and label noise"`
@@ -86,19 +87,20 @@ type AugmentConfig struct {
 
 // PseudolabelConfig drives the y-step of the self-labeling losses.
 type PseudolabelConfig struct {
-	Scope    string  `yaml:"scope" doc:"batch: EM/PGD/MIADM on each mini-batch (N = B, ȳ over the batch); epoch: a dataset-level y refreshed once per epoch"`
-	Sigma    string  `yaml:"sigma" doc:"network mode giving σ for a batch's y-step: train (batch statistics; the batch-norm running averages also take this batch) or eval (running averages, poor early in training)"`
-	Method   string  `yaml:"method" doc:"solver of loss (11) for loss cce: em (the paper's EM, stops on tol and max_iters) or newton (interior-point method on the K dual variables, stops at KKT residual 1e-9 within max_iters iterations)"`
-	Tol      float64 `yaml:"tol" doc:"stop when the relative decrease of the loss is below tol"`
-	MaxIters int     `yaml:"max_iters" doc:"maximum EM (or PGD) iterations per y-step"`
-	PGDStep  float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
-	PGDLoss  int     `yaml:"pgd_loss" doc:"loss minimised by PGD: 10 (λ KL(ȳ‖u)) or 11 (λ KL(u‖ȳ))"`
-	Threads  int     `yaml:"threads" doc:"goroutines of the y-step solver (0: number of CPUs, at most one per 256 points)"`
+	Scope     string  `yaml:"scope" doc:"batch: EM/PGD/MIADM on each mini-batch (N = B, ȳ over the batch); epoch: a dataset-level y refreshed once per epoch"`
+	Sigma     string  `yaml:"sigma" doc:"network mode giving σ for a batch's y-step: train (batch statistics; the batch-norm running averages also take this batch) or eval (running averages, poor early in training)"`
+	Method    string  `yaml:"method" doc:"solver of loss (11) for loss cce: em (the paper's EM, stops on tol and max_iters) or newton (interior-point method on the K dual variables, stops at KKT residual newton_tol within max_iters iterations)"`
+	Tol       float64 `yaml:"tol" doc:"stop when the relative decrease of the loss is below tol"`
+	NewtonTol float64 `yaml:"newton_tol" doc:"method newton: stop at this KKT residual of loss (11) (larger values stop earlier on the interior-point path, with softer labels)"`
+	MaxIters  int     `yaml:"max_iters" doc:"maximum EM (or PGD, newton) iterations per y-step"`
+	PGDStep   float64 `yaml:"pgd_step" doc:"PGD step size η (loss cce-pgd)"`
+	PGDLoss   int     `yaml:"pgd_loss" doc:"loss minimised by PGD: 10 (λ KL(ȳ‖u)) or 11 (λ KL(u‖ȳ))"`
+	Threads   int     `yaml:"threads" doc:"goroutines of the y-step solver (0: number of CPUs, at most one per 256 points)"`
 }
 
 // MIGDConfig is the MI gradient-descent baseline mean H(σ_i) − γ H(σ̄).
 type MIGDConfig struct {
-	FairWeight float64 `yaml:"fair_weight" doc:"γ, the weight of the fairness term H(σ̄) (SPEC reading A: 1.3)"`
+	FairWeight float64 `yaml:"fair_weight" doc:"γ, the weight of the fairness term H(σ̄) (1.3: the paper's weight of the fairness term in its eq. (1))"`
 }
 
 // IMSATConfig is R_SAT + λ_I(mean H(σ) − μ H(σ̄)), with R_SAT from virtual adversarial training
@@ -142,7 +144,7 @@ type KMeansConfig struct {
 	Tol      float64 `yaml:"tol" doc:"relative inertia change that stops Lloyd iterations"`
 }
 
-// Default returns the project defaults (SPEC §9).
+// Default returns the project defaults (README.md lists the choices the paper leaves open).
 func Default() Config {
 	return Config{
 		Name:   "run",
@@ -156,7 +158,7 @@ func Default() Config {
 		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
-		Pseudolabel: PseudolabelConfig{Method: "em", Scope: "batch", Sigma: "train", Tol: 1e-7, MaxIters: 3000, PGDStep: 1, PGDLoss: 11},
+		Pseudolabel: PseudolabelConfig{Method: "em", Scope: "batch", Sigma: "train", Tol: pseudolabel.DefaultEMTol, NewtonTol: pseudolabel.DefaultNewtonTol, MaxIters: pseudolabel.DefaultMaxIters, PGDStep: 1, PGDLoss: 11},
 		MIGD:        MIGDConfig{FairWeight: 1.3},
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4, SAT: "vat", Xi: 10, EpsScale: 0.25, EpsNeighbor: 10},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
@@ -363,6 +365,7 @@ func (c *Config) Validate() error {
 		{!finite(c.Augment.Weight) || c.Augment.Weight < 0, "key augment.weight: must be ≥ 0"},
 		{c.Augment.Workers < 0, "key augment.workers: must be ≥ 0"},
 		{!(c.Pseudolabel.Tol >= 0), "key pseudolabel.tol: must be ≥ 0"},
+		{!(c.Pseudolabel.NewtonTol > 0), "key pseudolabel.newton_tol: must be > 0"},
 		{c.Pseudolabel.MaxIters < 1, "key pseudolabel.max_iters: must be ≥ 1"},
 		{!(c.Pseudolabel.PGDStep > 0), "key pseudolabel.pgd_step: must be > 0"},
 		{c.Pseudolabel.PGDLoss != 10 && c.Pseudolabel.PGDLoss != 11, "key pseudolabel.pgd_loss: must be 10 or 11"},

@@ -68,7 +68,7 @@ func seedMask(seed int64, labels []int, fraction float64) ([]bool, int, error) {
 	return mask, m, nil
 }
 
-// noisyLabels returns the N×K soft labels of Figure 2's noise model (SPEC §9): example i keeps its
+// noisyLabels returns the N×K soft labels of Figure 2's noise model (the paper does not state it; this is the project's choice): example i keeps its
 // one-hot label e_{label_i} with probability 1−η, and otherwise gets y ~ Dirichlet(1_K), drawn as
 // normalised independent Exp(1) variables. It also returns how many labels were replaced.
 func noisyLabels(seed int64, labels []int, k int, eta float64) ([]float64, int, error) {

@@ -99,7 +99,7 @@ var methods = []*method{
 		solve: func(cfg *Config, sigma []float64, n, k int) (pseudolabel.Result, error) {
 			if cfg.Pseudolabel.Method == "newton" {
 				nr, err := pseudolabel.Newton(sigma, n, k, pseudolabel.NewtonOptions{
-					Lambda: cfg.Lambda, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
+					Lambda: cfg.Lambda, Tol: cfg.Pseudolabel.NewtonTol, MaxIters: cfg.Pseudolabel.MaxIters, Threads: cfg.Pseudolabel.Threads})
 				return nr.Result, err
 			}
 			return pseudolabel.EM(sigma, n, k, pseudolabel.EMOptions{

@@ -3,7 +3,7 @@
 // baselines, weak and noisy supervision, the run folder with its checkpoints and reports, and the
 // evaluation and prediction that read a run folder back.
 //
-// Per training step of a self-labeling method (SPEC §5):
+// Per training step of a self-labeling method (the paper's alternation of label and network updates):
 //
 //  1. σ = softmax(model(x)) without gradients, by default with the batch's own batch-norm
 //     statistics (pseudolabel.sigma train), as the training step that follows;

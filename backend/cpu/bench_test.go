@@ -20,7 +20,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-// vgg4 is the VGG4 trunk of SPEC §5 for 28×28×1 inputs: four Conv(5×5, pad 2) → BatchNorm → ReLU
+// vgg4 is the VGG4 trunk of the paper's Table 3 (models/vgg4.go) for 28×28×1 inputs: four Conv(5×5, pad 2) → BatchNorm → ReLU
 // blocks with 64, 128, 256, 512 channels, 2×2 max-pools after the first three, and Linear(512·3·3, K).
 func vgg4(ctx *context.Context, spec any, inputs []*Node) []*Node {
 	x := inputs[0]

@@ -36,7 +36,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 		Example: `  cct bench-mstep
   cct bench-mstep --k 10,100 --n 5000 --steps 0.3,3,30
   cct bench-mstep --k 1000 --threads 2 --json > table1.json
-  cct bench-mstep --lambda 100 --logit-scale 0.05 --k 10,100 --max-iters 3000 --tol 1e-7`,
+  cct bench-mstep --lambda 100 --logit-scale 0.05 --k 10,100 --tol 1e-7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !(opt.Lambda > 0) {
@@ -85,10 +85,10 @@ the thread count estimate the time on idle cores when the machine is busy with o
 					continue
 				}
 				if !s.Reached {
-					fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9s %11s %9s\n", s.K, s.BestStep, s.Target, s.PGDSeconds, "-", "-", "not reached")
+					fmt.Fprintf(w, "%6d  %13.4g %14.8f %12.3f %9s %11s %9s\n", s.K, s.BestStep, s.Target, s.PGDSeconds, "-", "-", "not reached")
 					continue
 				}
-				fmt.Fprintf(w, "%6d  %13g %14.8f %12.3f %9d %11.3f %8.3gx\n", s.K, s.BestStep, s.Target, s.PGDSeconds, s.EMIters, s.EMSeconds, s.Speedup)
+				fmt.Fprintf(w, "%6d  %13.4g %14.8f %12.3f %9d %11.3f %8.3gx\n", s.K, s.BestStep, s.Target, s.PGDSeconds, s.EMIters, s.EMSeconds, s.Speedup)
 			}
 			return nil
 		},
@@ -98,7 +98,7 @@ the thread count estimate the time on idle cores when the machine is busy with o
 	f.IntSliceVar(&opt.Ks, "k", []int{10, 100, 1000}, "cluster counts K (comma-separated)")
 	f.Float64Var(&opt.Lambda, "lambda", 1.3, "fairness weight λ of loss (11)")
 	f.Float64Var(&opt.Tol, "tol", 1e-5, "stop when the relative decrease of the loss falls below this")
-	f.IntVar(&opt.MaxIters, "max-iters", 1000, "iteration cap per run")
+	f.IntVar(&opt.MaxIters, "max-iters", pseudolabel.DefaultMaxIters, "iteration cap per run")
 	f.Float64SliceVar(&opt.Steps, "steps", pseudolabel.DefaultBenchSteps, "PGD step sizes in units of N/K (comma-separated)")
 	f.Int64Var(&seed, "seed", 1, "seed of the Gaussian logits")
 	f.Float64Var(&opt.Scale, "logit-scale", 1, "standard deviation of the Gaussian logits (0.05: near-uniform σ, as at initialisation)")

@@ -23,11 +23,12 @@ func newPseudolabelCmd() *cobra.Command {
 		Short: "Compute pseudo-labels from a matrix of class probabilities (EM, PGD or Sinkhorn)",
 		Long: `pseudolabel reads an N×K matrix of class probabilities σ (or logits with --logits) from a
 .npy (float32 or float64) or .csv file and writes N×K pseudo-labels y:
-  em        soft labels minimising loss (11), (1/N)Σ −log(σ_i·y_i) + λ KL(u‖ȳ), by EM with the
-            Newton M-step (the paper's solver; the trainer's default)
-  newton    the same minimum by a primal–dual interior-point method on the K dual variables:
-            tens of iterations at any λ, where EM needs thousands at λ = 100; --tol is the
-            KKT residual to reach (0: 1e-9)
+  em        soft labels minimising loss (11), (1/N)Σ −log(σ_i·y_i) + λ KL(u‖ȳ), by EM (the
+            paper's E-step (14) and M-step (15), the M-step solved by Halley's iteration; the
+            trainer's default); stops when the loss decreases by less than --tol (relative)
+  newton    the same minimum by a primal–dual interior-point method whose Newton systems reduce
+            to K×K: tens of iterations at any λ, where EM needs thousands at λ = 100; --tol is
+            the KKT residual to reach (default 1e-9)
   pgd       the same loss by projected gradient descent with step --step
   sinkhorn  SeLa's balanced hard labels from Sinkhorn–Knopp on σ^power, written as one-hot rows
 The output has the input's float type (.npy float32 in, float32 out); --out ending in .csv
@@ -48,6 +49,9 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 			opt.Method = strings.ToLower(method)
 			if opt.Method == pseudolabel.MethodSinkhorn && !cmd.Flags().Changed("max-iters") {
 				opt.MaxIters = 0 // Sinkhorn's own cap
+			}
+			if opt.Method == pseudolabel.MethodNewton && !cmd.Flags().Changed("tol") {
+				opt.Tol = 0 // pseudolabel.DefaultNewtonTol, a KKT level rather than a relative decrease
 			}
 			m, err := npy.ReadMatrix(in)
 			if err != nil {
@@ -91,8 +95,8 @@ writes CSV. Rows of σ must be probability vectors (entries ≥ 0 summing to 1 w
 	f.BoolVar(&logits, "logits", false, "the input holds logits: apply a row-wise softmax first")
 	f.StringVar(&method, "method", pseudolabel.MethodEM, "solver: em, newton, pgd or sinkhorn")
 	f.Float64Var(&opt.Lambda, "lambda", 100, "fairness weight λ of loss (11) (em, pgd)")
-	f.Float64Var(&opt.Tol, "tol", 1e-5, "stop when the relative decrease of the loss falls below this (em, pgd), or the KKT residual (newton)")
-	f.IntVar(&opt.MaxIters, "max-iters", 100, "iteration cap (sinkhorn: 10000 unless set)")
+	f.Float64Var(&opt.Tol, "tol", pseudolabel.DefaultEMTol, "stop when the relative decrease of the loss falls below this (em, pgd), or the KKT residual (newton; default 1e-9 there)")
+	f.IntVar(&opt.MaxIters, "max-iters", pseudolabel.DefaultMaxIters, "iteration cap (sinkhorn: 10000 unless set)")
 	f.Float64Var(&opt.Step, "step", 1000, "PGD step size (pgd)")
 	f.Float64Var(&opt.Power, "sinkhorn-power", 25, "exponent λ of Q = σ^λ (sinkhorn)")
 	f.IntVar(&opt.Threads, "threads", 0, "goroutines over points (0: GOMAXPROCS, at most one per 256 points)")

@@ -82,8 +82,8 @@ func TestPseudolabelCommand(t *testing.T) {
 			}
 		})
 	}
-	// The EM output is the library's EM on the same σ.
-	res, err := pseudolabel.EM(sigma, n, k, pseudolabel.EMOptions{Lambda: 100, Tol: 1e-5, MaxIters: 100})
+	// The EM output is the library's EM on the same σ, with the package's default stop rule.
+	res, err := pseudolabel.EM(sigma, n, k, pseudolabel.EMOptions{Lambda: 100, Tol: pseudolabel.DefaultEMTol, MaxIters: pseudolabel.DefaultMaxIters})
 	if err != nil {
 		t.Fatal(err)
 	}
