@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/cct-dev/cct/internal/cputime"
 )
 
 // BenchOptions configures BenchTable1. Zero values take the defaults noted.
@@ -159,30 +161,30 @@ func BenchTable1(opt BenchOptions, progress func(BenchRow)) (BenchReport, error)
 		}
 		best := BenchRow{FinalLoss: math.Inf(1)}
 		for _, rel := range opt.Steps {
-			c0, t0 := ProcessCPUTime(), time.Now()
+			c0, t0 := cputime.Process(), time.Now()
 			res, err := PGD(sigma, opt.N, k, PGDOptions{Objective: Objective11, Lambda: opt.Lambda, Step: rel * stepUnit(opt.N, k, opt.Lambda),
 				Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
 			if err != nil {
 				return BenchReport{}, err
 			}
-			r := row("PGD", rel, res, time.Since(t0), ProcessCPUTime()-c0)
+			r := row("PGD", rel, res, time.Since(t0), cputime.Process()-c0)
 			if !r.Diverged && r.FinalLoss < best.FinalLoss {
 				best = r
 			}
 		}
-		c0, t0 := ProcessCPUTime(), time.Now()
+		c0, t0 := cputime.Process(), time.Now()
 		em, err := EM(sigma, opt.N, k, EMOptions{Lambda: opt.Lambda, Tol: opt.Tol, MaxIters: opt.MaxIters, Threads: opt.Threads})
 		if err != nil {
 			return BenchReport{}, err
 		}
-		emRow := row("EM", 0, em, time.Since(t0), ProcessCPUTime()-c0)
+		emRow := row("EM", 0, em, time.Since(t0), cputime.Process()-c0)
 		if opt.Newton {
-			c0, t0 := ProcessCPUTime(), time.Now()
+			c0, t0 := cputime.Process(), time.Now()
 			nr, err := Newton(sigma, opt.N, k, NewtonOptions{Lambda: opt.Lambda, Threads: opt.Threads})
 			if err != nil {
 				return BenchReport{}, err
 			}
-			row("Newton", 0, nr.Result, time.Since(t0), ProcessCPUTime()-c0)
+			row("Newton", 0, nr.Result, time.Since(t0), cputime.Process()-c0)
 		}
 		sp := BenchSpeedup{K: k, Target: best.FinalLoss, BestStep: best.Step, BestRelStep: best.RelStep, PGDSeconds: best.Seconds,
 			EMFinalLoss: emRow.FinalLoss, Speedup: math.NaN()}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cct-dev/cct/internal/cputime"
 )
 
 // BenchmarkEMIteration times one EM iteration (E-step, M-step of every point, and the loss)
@@ -43,9 +45,9 @@ func BenchmarkEMIteration(b *testing.B) {
 					copy(s.col, col0)
 					s.nll = nll0
 					b.StartTimer()
-					c := ProcessCPUTime()
+					c := cputime.Process()
 					s.step()
-					cpu += ProcessCPUTime() - c
+					cpu += cputime.Process() - c
 				}
 				b.ReportMetric(float64(s.rootSteps)/float64(b.N)/n, "evals/point")
 				b.ReportMetric(float64(cpu)/1e6/float64(b.N), "cpu-ms/op")
@@ -62,7 +64,7 @@ func BenchmarkEMRun(b *testing.B) {
 		sigma := RandomSigma(n, k, 1)
 		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) {
 			iters := 0
-			cpu := ProcessCPUTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				res, err := EM(sigma, n, k, EMOptions{Lambda: 1.3, Tol: 1e-5, MaxIters: 1000})
 				if err != nil {
@@ -72,7 +74,7 @@ func BenchmarkEMRun(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(iters), "ms/iter")
 			b.ReportMetric(float64(iters)/float64(b.N), "iters")
-			b.ReportMetric(float64(ProcessCPUTime()-cpu)/1e6/float64(iters), "cpu-ms/iter")
+			b.ReportMetric(float64(cputime.Process()-cpu)/1e6/float64(iters), "cpu-ms/iter")
 		})
 	}
 }
@@ -86,10 +88,10 @@ func BenchmarkEval(b *testing.B) {
 		p[j] = 0.001
 	}
 	y := make([]float64, k)
-	cpu := ProcessCPUTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		eval(y, sigma, p, 1.5)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/k, "ns/entry")
-	b.ReportMetric(float64(ProcessCPUTime()-cpu)/float64(b.N)/k, "cpu-ns/entry")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N)/k, "cpu-ns/entry")
 }

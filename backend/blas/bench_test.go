@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/cct-dev/cct/backend/internal/cputime"
+	"github.com/cct-dev/cct/internal/cputime"
 )
 
 func benchGemm[T Float](b *testing.B, n int) {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cct-dev/cct/backend/cpu"
-	"github.com/cct-dev/cct/backend/internal/cputime"
+	"github.com/cct-dev/cct/internal/cputime"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"

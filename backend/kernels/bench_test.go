@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cct-dev/cct/backend/blas"
-	"github.com/cct-dev/cct/backend/internal/cputime"
+	"github.com/cct-dev/cct/internal/cputime"
 )
 
 // vgg4Layers are the convolutions of VGG4 on 28×28×1 images at batch 250 (5×5, pad 2).
