@@ -179,48 +179,33 @@ func TestMicroKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, kc := range []int{1, 2, 3, 4, 5, 8, 17, 256} {
 		for _, ldc := range []int{16, 21} {
-			a, b := randSlice[float32](r, kc*mr), randSlice[float32](r, kc*16)
-			c := randSlice[float32](r, (mr-1)*ldc+16)
-			want := append([]float32(nil), c...)
+			testMicroKernel[float32](t, r, kc, ldc, 16, 1e-5)
+			testMicroKernel[float64](t, r, kc, ldc, 8, 1e-13)
+		}
+	}
+}
+
+// testMicroKernel compares microKernel with microKernelGo on a packed A, and microKernelU with
+// microKernelUGo on an unpacked A with row stride kc+3, for tiles nr columns wide; the error bound
+// is tol·kc.
+func testMicroKernel[T Float](t *testing.T, r *rand.Rand, kc, ldc, nr int, tol float64) {
+	lda := kc + 3
+	b := randSlice[T](r, kc*nr)
+	for _, packed := range []bool{true, false} {
+		c := randSlice[T](r, (mr-1)*ldc+nr)
+		want := append([]T(nil), c...)
+		if packed {
+			a := randSlice[T](r, kc*mr)
 			microKernelGo(kc, a, b, want, ldc)
 			microKernel(kc, a, b, c, ldc)
-			for i := range c {
-				if math.Abs(float64(c[i]-want[i])) > 1e-5*float64(kc) {
-					t.Fatalf("float32 kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, c[i], want[i])
-				}
-			}
-			// Unpacked A with row stride lda = kc+3.
-			lda := kc + 3
-			au := randSlice[float32](r, (mr-1)*lda+kc)
-			cu := randSlice[float32](r, (mr-1)*ldc+16)
-			wantu := append([]float32(nil), cu...)
-			microKernelUGo(kc, au, lda, b, wantu, ldc)
-			microKernelU(kc, au, lda, b, cu, ldc)
-			for i := range cu {
-				if math.Abs(float64(cu[i]-wantu[i])) > 1e-5*float64(kc) {
-					t.Fatalf("float32 unpacked kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cu[i], wantu[i])
-				}
-			}
-			aud := randSlice[float64](r, (mr-1)*lda+kc)
-			bud := randSlice[float64](r, kc*8)
-			cud := randSlice[float64](r, (mr-1)*ldc+8)
-			wantud := append([]float64(nil), cud...)
-			microKernelUGo(kc, aud, lda, bud, wantud, ldc)
-			microKernelU(kc, aud, lda, bud, cud, ldc)
-			for i := range cud {
-				if math.Abs(cud[i]-wantud[i]) > 1e-13*float64(kc) {
-					t.Fatalf("float64 unpacked kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cud[i], wantud[i])
-				}
-			}
-			ad, bd := randSlice[float64](r, kc*mr), randSlice[float64](r, kc*8)
-			cd := randSlice[float64](r, (mr-1)*ldc+8)
-			wantd := append([]float64(nil), cd...)
-			microKernelGo(kc, ad, bd, wantd, ldc)
-			microKernel(kc, ad, bd, cd, ldc)
-			for i := range cd {
-				if math.Abs(cd[i]-wantd[i]) > 1e-13*float64(kc) {
-					t.Fatalf("float64 kc=%d ldc=%d: c[%d] = %g, want %g", kc, ldc, i, cd[i], wantd[i])
-				}
+		} else {
+			a := randSlice[T](r, (mr-1)*lda+kc)
+			microKernelUGo(kc, a, lda, b, want, ldc)
+			microKernelU(kc, a, lda, b, c, ldc)
+		}
+		for i := range c {
+			if math.Abs(float64(c[i]-want[i])) > tol*float64(kc) {
+				t.Fatalf("%T packed=%v kc=%d ldc=%d: c[%d] = %g, want %g", c[i], packed, kc, ldc, i, c[i], want[i])
 			}
 		}
 	}

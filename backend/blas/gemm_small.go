@@ -15,13 +15,8 @@ func smallGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda in
 		// Few columns: one column of C at a time.
 		v := make([]T, k)
 		for j := 0; j < n; j++ {
-			for p := range v { // v = column j of op(B)
-				if transB {
-					v[p] = b[j*ldb+p]
-				} else {
-					v[p] = b[p*ldb+j]
-				}
-			}
+			// v = column j of op(B)
+			line(v, b, j, ldb, transB)
 			if !transA { // row i of op(A) is a[i·lda : i·lda+k]
 				splitRange(m, k, func(i0, i1 int) {
 					for i := i0; i < i1; i++ {
@@ -46,13 +41,7 @@ func smallGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda in
 	// Few rows: one row of C at a time.
 	u := make([]T, k)
 	for i := 0; i < m; i++ {
-		for p := range u { // u = row i of op(A)
-			if transA {
-				u[p] = a[p*lda+i]
-			} else {
-				u[p] = a[i*lda+p]
-			}
-		}
+		line(u, a, i, lda, !transA) // u = row i of op(A)
 		row := c[i*ldc : i*ldc+n]
 		if transB { // column j of op(B) is b[j·ldb : j·ldb+k]
 			splitRange(n, k, func(j0, j1 int) {
@@ -67,6 +56,18 @@ func smallGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda in
 				axpy(alpha*up, b[p*ldb+j0:p*ldb+j1], row[j0:j1])
 			}
 		})
+	}
+}
+
+// line copies line i of a row-major matrix m with leading dimension ld into dst: row i, dst[p] =
+// m[i·ld+p], when row is true, else column i, dst[p] = m[p·ld+i].
+func line[T Float](dst, m []T, i, ld int, row bool) {
+	for p := range dst {
+		if row {
+			dst[p] = m[i*ld+p]
+		} else {
+			dst[p] = m[p*ld+i]
+		}
 	}
 }
 

@@ -103,26 +103,26 @@ func trans(t bool) int32 {
 }
 
 func (o *openBLAS) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if !fitsInt32(m, n, k, lda, ldb, ldc) {
-		goImpl{}.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	o.mu.Lock()
-	o.sgemmFn(cblasRowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k),
-		alpha, &a[0], int32(lda), &b[0], int32(ldb), beta, &c[0], int32(ldc))
-	o.mu.Unlock()
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(b)
-	runtime.KeepAlive(c)
+	cblasGemm(o, o.sgemmFn, goImpl{}.sgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func (o *openBLAS) dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	cblasGemm(o, o.dgemmFn, goImpl{}.dgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// cblasGemm computes C ← alpha·op(A)·op(B) + beta·C with the library's cblas_?gemm fn, under o.mu
+// (the library's threads are shared), or with fallback when a size does not fit the library's
+// 32-bit integers.
+func cblasGemm[T Float](o *openBLAS,
+	fn func(order, transA, transB, m, n, k int32, alpha T, a *T, lda int32, b *T, ldb int32, beta T, c *T, ldc int32),
+	fallback func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int),
+	transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if !fitsInt32(m, n, k, lda, ldb, ldc) {
-		goImpl{}.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		fallback(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	o.mu.Lock()
-	o.dgemmFn(cblasRowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k),
+	fn(cblasRowMajor, trans(transA), trans(transB), int32(m), int32(n), int32(k),
 		alpha, &a[0], int32(lda), &b[0], int32(ldb), beta, &c[0], int32(ldc))
 	o.mu.Unlock()
 	runtime.KeepAlive(a)

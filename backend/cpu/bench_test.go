@@ -10,14 +10,10 @@ import (
 	"github.com/cct-dev/cct/backend/cpu"
 	"github.com/cct-dev/cct/internal/cputime"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 	"github.com/gomlx/gomlx/pkg/ml/layers/batchnorm"
-	"github.com/gomlx/gomlx/pkg/ml/train"
-	"github.com/gomlx/gomlx/pkg/ml/train/losses"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
 // vgg4 is the VGG4 trunk of the paper's Table 3 (models/vgg4.go) for 28×28×1 inputs: four Conv(5×5, pad 2) → BatchNorm → ReLU
@@ -40,20 +36,7 @@ func vgg4(ctx *context.Context, spec any, inputs []*Node) []*Node {
 // BenchmarkVGG4Step measures one training step (forward, backward, Adam) of VGG4 on a 250×28×28×1
 // batch.
 func BenchmarkVGG4Step(b *testing.B) {
-	be := newBackend(b)
-	x, y := randomBatch(250, 28, 28, 10)
-	ctx := context.New()
-	trainer := train.NewTrainer(be, ctx, vgg4, losses.SparseCategoricalCrossEntropyLogits,
-		optimizers.Adam().LearningRate(1e-4).Done(), nil, nil)
-	step := func() {
-		m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{y})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, t := range m {
-			t.FinalizeAll()
-		}
-	}
+	step := adamStep(b, vgg4, 1e-4, 250, 28, 10)
 	start := time.Now()
 	step() // compile and first step
 	b.Logf("first step (with graph compilation): %s", time.Since(start))

@@ -275,15 +275,9 @@ func unaryFloatSeq[T floatT](op backends.OpType, o, x []T) bool {
 			o[i] = T(math.Log(float64(v)))
 		}
 	case backends.OpTypeSqrt:
-		if o32, ok := any(o).([]float32); ok {
-			// Rounding the float64 square root to float32 gives the correctly rounded float32
-			// square root, which is what VSQRTPS computes.
-			if k := simdLen(len(o32)); k > 0 {
-				x32 := any(x).([]float32)[:k]
-				sqrtF32(p32(o32), p32(x32), k)
-				o, x = o[k:], x[k:]
-			}
-		}
+		// Rounding the float64 square root to float32 gives the correctly rounded float32 square
+		// root, which is what VSQRTPS computes.
+		o, x = simdPrefix(o, x, sqrtF32)
 		for i, v := range x {
 			o[i] = T(math.Sqrt(float64(v)))
 		}
@@ -479,13 +473,7 @@ func boolsToFloat[T floatT](o []T, b []bool) {
 
 // nonNegBlock writes o = NonNeg(x) (see opStepNonNeg) with integer selections, no float branches.
 func nonNegBlock[T floatT](o, x []T) {
-	o = o[:len(x)]
-	if o32, ok := any(o).([]float32); ok {
-		if k := simdLen(len(x)); k > 0 {
-			nonNegF32(p32(o32), p32(any(x).([]float32)), k)
-			o, x = o[k:], x[k:]
-		}
-	}
+	o, x = simdPrefix(o[:len(x)], x, nonNegF32)
 	if is32[T]() {
 		nonNegBits(floatBits[uint32](o), floatBits[uint32](x), one32, sign32, inf32)
 	} else {

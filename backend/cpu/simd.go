@@ -20,6 +20,22 @@ func simdLen(n int) int {
 
 func p32(s []float32) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(s))) }
 
+// simdPrefix runs the AVX2 loop f(o, x, k) on the first k = simdLen(len(o)) values when T is
+// float32 and returns what is left of o and x for the Go loop (all of them otherwise). len(x) ≥
+// len(o).
+func simdPrefix[T floatT](o, x []T, f func(o, x *float32, n int)) ([]T, []T) {
+	o32, ok := any(o).([]float32)
+	if !ok {
+		return o, x
+	}
+	k := simdLen(len(o32))
+	if k == 0 {
+		return o, x
+	}
+	f(p32(o32), p32(any(x).([]float32)[:k]), k)
+	return o[k:], x[k:]
+}
+
 // binarySIMD computes the first k = simdLen(len(o)) values of o = x op y (xs, ys: single values)
 // for Add, Sub, Mul and Div, and returns k (0 when it computed nothing).
 func binarySIMD(op backends.OpType, o, x, y []float32, xs, ys bool) int {
@@ -157,13 +173,7 @@ func whereSIMD(o, c, t, f []float32, ts, fs bool) int {
 // maxInto sets o[i] = max(o[i], x[i]) (Go's max: NaN wins, max(−0, +0) = +0), with the AVX2 loop
 // for float32.
 func maxInto[T floatT](o, x []T) {
-	x = x[:len(o)]
-	if o32, ok := any(o).([]float32); ok {
-		if k := simdLen(len(o32)); k > 0 {
-			maxIntoF32(p32(o32), p32(any(x).([]float32)), k)
-			o, x = o[k:], x[k:]
-		}
-	}
+	o, x = simdPrefix(o, x[:len(o)], maxIntoF32)
 	for i, v := range x {
 		o[i] = max(o[i], v)
 	}

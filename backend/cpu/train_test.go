@@ -46,19 +46,11 @@ func smallConvNet(ctx *context.Context, spec any, inputs []*Node) []*Node {
 // TestTrainOverfits trains the small conv net with Adam on one fixed batch and checks the loss falls
 // by at least 10×.
 func TestTrainOverfits(t *testing.T) {
-	b := newBackend(t)
-	x, y := randomBatch(16, 12, 12, 4)
-	ctx := context.New()
-	trainer := train.NewTrainer(b, ctx, smallConvNet, losses.SparseCategoricalCrossEntropyLogits,
-		optimizers.Adam().LearningRate(0.01).Done(), nil, nil)
+	step := adamStep(t, smallConvNet, 0.01, 16, 12, 4)
 	var first, last float32
-	for step := 0; step < 60; step++ {
-		m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{y})
-		if err != nil {
-			t.Fatalf("step %d: %v", step, err)
-		}
-		loss := m[0].Value().(float32)
-		if step == 0 {
+	for i := 0; i < 60; i++ {
+		loss := step()
+		if i == 0 {
 			first = loss
 		}
 		last = loss
@@ -66,6 +58,26 @@ func TestTrainOverfits(t *testing.T) {
 	t.Logf("loss %.4g -> %.4g", first, last)
 	if !(last < first/10) {
 		t.Fatalf("loss fell from %g to %g, want ≥10× decrease", first, last)
+	}
+}
+
+// adamStep returns a function that runs one training step (forward, backward, Adam at lr) of the
+// K-class network net on a fixed batch of n standard normal h×h×1 images on a fresh cpu backend,
+// and returns the step's loss.
+func adamStep(tb testing.TB, net func(*context.Context, any, []*Node) []*Node, lr float64, n, h, k int) func() float32 {
+	x, y := randomBatch(n, h, h, k)
+	trainer := train.NewTrainer(newBackend(tb), context.New(), net, losses.SparseCategoricalCrossEntropyLogits,
+		optimizers.Adam().LearningRate(lr).Done(), nil, nil)
+	return func() float32 {
+		m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{y})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		loss := m[0].Value().(float32)
+		for _, t := range m {
+			t.FinalizeAll()
+		}
+		return loss
 	}
 }
 

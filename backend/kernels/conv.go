@@ -133,6 +133,20 @@ func (cl *convClass) tileImages() int {
 	return max(nb, min(n, colBudget/(cl.q*cl.k)))
 }
 
+// classTiles calls f(col, t, n0, m) for the images of cl's convolution in tiles of up to
+// cl.tileImages() (n0 the tile's first image, m its number of images), with scratch from the
+// buffer pool: col for m·q patch rows of length k, t for m·q rows of O outputs.
+func classTiles[T Float](cl *convClass, f func(col, t []T, n0, m int)) {
+	p := cl.g.p
+	nb := cl.tileImages()
+	col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
+	for n0 := 0; n0 < p.N; n0 += nb {
+		f(col, t, n0, min(nb, p.N-n0))
+	}
+	putBuf(col)
+	putBuf(t)
+}
+
 // gather fills col (nImg·q rows of length k) with the patches of class cl read from the nImg images
 // of x: row (img, oh, ow) holds x at the valid taps, in (kernel row, kernel column, channel) order.
 func gather[T Float](cl *convClass, x, col []T, nImg int) {
@@ -377,20 +391,15 @@ func Conv2D[T Float](p ConvParams, x, w, y []T) {
 			}
 			continue
 		}
-		nb := cl.tileImages()
-		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
-		for n0 := 0; n0 < p.N; n0 += nb {
-			m := min(nb, p.N-n0)
+		classTiles(cl, func(col, t []T, n0, m int) {
 			gather(cl, x[n0*p.H*p.W*p.C:], col, m)
 			if cl.all {
 				mulKernel(cl, m*cl.q, col, w, wbuf, y[n0*cl.q*p.O:])
-				continue
+				return
 			}
 			mulKernel(cl, m*cl.q, col, w, wbuf, t)
 			moveRows(cl, y, t, n0, m, true)
-		}
-		putBuf(col)
-		putBuf(t)
+		})
 	}
 }
 
@@ -436,15 +445,10 @@ func Conv2DBackwardInput[T Float](p ConvParams, dy, w, dx []T) {
 	defer putBuf(wbuf)
 	imgIn := p.H * p.W * p.C
 	for _, cl := range g.classes() {
-		nb := cl.tileImages()
-		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
-		for n0 := 0; n0 < p.N; n0 += nb {
-			m := min(nb, p.N-n0)
+		classTiles(&cl, func(col, t []T, n0, m int) {
 			mulKernelT(&cl, m*cl.q, classRows(&cl, dy, t, n0, m), w, wbuf, col)
 			scatter(&cl, col, dx[n0*imgIn:], m)
-		}
-		putBuf(col)
-		putBuf(t)
+		})
 	}
 }
 
@@ -478,20 +482,15 @@ func Conv2DBackwardFilter[T Float](p ConvParams, x, dy, dw []T) {
 	imgIn := p.H * p.W * p.C
 	for _, cl := range g.classes() {
 		acc := dwt[:p.O*cl.k]
-		nb := cl.tileImages()
-		col, t := getBuf[T](nb*cl.q*cl.k), getBuf[T](nb*cl.q*p.O)
-		for n0 := 0; n0 < p.N; n0 += nb {
-			m := min(nb, p.N-n0)
+		classTiles(&cl, func(col, t []T, n0, m int) {
 			gather(&cl, x[n0*imgIn:], col, m)
 			beta := T(1)
 			if n0 == 0 {
 				beta = 0
 			}
 			blas.Gemm(true, false, p.O, cl.k, m*cl.q, 1, classRows(&cl, dy, t, n0, m), p.O, col, cl.k, beta, acc, cl.k)
-		}
+		})
 		unpackKernelAddT(&cl, acc, dw)
-		putBuf(col)
-		putBuf(t)
 	}
 }
 
