@@ -52,10 +52,11 @@ type DataConfig struct {
 
 // ModelConfig chooses the network.
 type ModelConfig struct {
-	Name       string `yaml:"name" doc:"network: linear (fixed features), vgg4, resnet18, resnet18-torchvision"`
-	Clusters   int    `yaml:"clusters" doc:"number of output clusters K (0: the number of classes of the dataset)"`
-	Init       string `yaml:"init" doc:"PyTorch checkpoint (torch.save zip or legacy .pth.tar, e.g. SCAN's simclr_cifar-10.pth.tar or a torchvision state dict) whose ResNet-18 backbone weights and batch-norm statistics start the run; every backbone tensor must be in it (empty: random initialisation)"`
-	InitPrefix string `yaml:"init_prefix" doc:"key prefix of the backbone in model.init (empty: the first of backbone., module.backbone., module. and none that holds conv1.weight; none: no prefix)"`
+	Name       string  `yaml:"name" doc:"network: linear (fixed features), vgg4, resnet18, resnet18-torchvision"`
+	Clusters   int     `yaml:"clusters" doc:"number of output clusters K (0: the number of classes of the dataset)"`
+	Init       string  `yaml:"init" doc:"kmeans (model.name linear: start the head at the k-means partition of the training inputs, see model.init_scale), or a PyTorch checkpoint (torch.save zip or legacy .pth.tar, e.g. SCAN's simclr_cifar-10.pth.tar or a torchvision state dict) whose ResNet-18 backbone weights and batch-norm statistics start the run; every backbone tensor must be in it (empty: random initialisation)"`
+	InitScale  float64 `yaml:"init_scale" doc:"with model.init kmeans: β, the inverse variance of the Gaussian mixture the head starts as (logits −β‖x − c_k‖²/2 + const)"`
+	InitPrefix string  `yaml:"init_prefix" doc:"key prefix of the backbone in model.init (empty: the first of backbone., module.backbone., module. and none that holds conv1.weight; none: no prefix)"`
 }
 
 // OptimConfig is the optimiser of the network step.
@@ -154,7 +155,7 @@ func Default() Config {
 		Loss:   "cce",
 		Lambda: 100,
 		Data:   DataConfig{Name: "mnist", Split: "all"},
-		Model:  ModelConfig{Name: "vgg4"},
+		Model:  ModelConfig{Name: "vgg4", InitScale: 10},
 		Optim: OptimConfig{Name: "adam", Schedule: "constant", LR: 1e-4, WeightDecay: 0.01, Momentum: 0.9,
 			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"},
 		Augment:     AugmentConfig{Pipeline: "none", Weight: 0.5, Normalize: "none", BNStats: "all"},
@@ -352,7 +353,9 @@ func (c *Config) Validate() error {
 		{c.Data.Subset < 0, "key data.subset: must be ≥ 0"},
 		{c.usesFeatures() && c.Model.Name != "linear", "key data.features: pretrained features train model.name linear"},
 		{c.Model.Clusters < 0 || c.Model.Clusters == 1, "key model.clusters: must be 0 (number of classes) or ≥ 2"},
-		{c.Model.Init != "" && c.Model.Name != "resnet18" && c.Model.Name != "resnet18-torchvision", "key model.init: PyTorch weights load into model.name resnet18 or resnet18-torchvision"},
+		{c.Model.Init == "kmeans" && c.Model.Name != "linear", "key model.init: kmeans starts model.name linear only"},
+		{!(c.Model.InitScale > 0), "key model.init_scale: must be > 0"},
+		{c.Model.Init != "" && c.Model.Init != "kmeans" && c.Model.Name != "resnet18" && c.Model.Name != "resnet18-torchvision", "key model.init: PyTorch weights load into model.name resnet18 or resnet18-torchvision"},
 		{c.Model.InitPrefix != "" && c.Model.Init == "", "key model.init_prefix: set without model.init"},
 		{!finite(c.Optim.LR) || c.Optim.LR <= 0, "key optim.lr: must be > 0"},
 		{!finite(c.Optim.BackboneLR) || c.Optim.BackboneLR < 0, "key optim.backbone_lr: must be ≥ 0"},
