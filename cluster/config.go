@@ -90,7 +90,8 @@ const featureNorm = "sqrt-l2"
 // features resnet50 (configs/table2-cifar10.yaml, calibrated on fixed features): linear head on
 // power-normalised features (augment.normalize sqrt-l2), collision CE, SGD lr 5 with momentum
 // 0.9, weight decay 0.0004, batch 250, epochs chosen so that about featureImagesPerRun images are
-// seen (5 to 40).
+// seen (5 to 40); the head starts at the k-means partition of the features (model.init kmeans),
+// which the collision CE then refines.
 //
 // The run is evaluated on the whole folder (every image gets a cluster in assignments.csv).
 // epochs > 0 overrides the number of epochs.
@@ -116,6 +117,7 @@ func Config(name, spec, features string, shape Shape, n, k, epochs int, seed int
 		cfg.Batch = min(250, n)
 		cfg.Epochs = min(max(int(math.Round(featureImagesPerRun/float64(n))), 5), 40)
 		cfg.Optim.Name, cfg.Optim.LR, cfg.Optim.Momentum, cfg.Optim.WeightDecay = "sgd", 5, 0.9, 0.0004
+		cfg.Model.Init = "kmeans"
 		cfg.Augment.Pipeline, cfg.Augment.Normalize = "none", featureNorm
 		if err := cfg.Set(FeaturesKey + "=" + FeaturesResNet50); err != nil {
 			return cfg, fmt.Errorf("features resnet50: this build of cct cannot train on pretrained features (%v); use --features none", err)

@@ -88,13 +88,13 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		}
 	}
 	if !resumed && cfg.Model.Init != "" {
-		init := initFromTorch
+		load := initFromTorch
 		if cfg.Model.Init == "kmeans" {
-			init = func(ctx *context.Context, cfg *Config, in *inputs) (string, error) {
+			load = func(ctx *context.Context, cfg *Config, in *inputs) (string, error) {
 				return initHeadFromKMeans(ctx, cfg, in, r.k, r.seed)
 			}
 		}
-		msg, err := init(ctx, cfg, r.trainIn)
+		msg, err := load(ctx, cfg, r.trainIn)
 		if err != nil {
 			return nil, err
 		}
