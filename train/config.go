@@ -354,7 +354,7 @@ func (c *Config) Validate() error {
 		{c.usesFeatures() && c.Model.Name != "linear", "key data.features: pretrained features train model.name linear"},
 		{c.Model.Clusters < 0 || c.Model.Clusters == 1, "key model.clusters: must be 0 (number of classes) or ≥ 2"},
 		{c.Model.Init == "kmeans" && c.Model.Name != "linear", "key model.init: kmeans starts model.name linear only"},
-		{!(c.Model.InitScale > 0), "key model.init_scale: must be > 0"},
+		{c.Model.Init == "kmeans" && !(c.Model.InitScale > 0), "key model.init_scale: must be > 0"},
 		{c.Model.Init != "" && c.Model.Init != "kmeans" && c.Model.Name != "resnet18" && c.Model.Name != "resnet18-torchvision", "key model.init: PyTorch weights load into model.name resnet18 or resnet18-torchvision"},
 		{c.Model.InitPrefix != "" && c.Model.Init == "", "key model.init_prefix: set without model.init"},
 		{!finite(c.Optim.LR) || c.Optim.LR <= 0, "key optim.lr: must be > 0"},

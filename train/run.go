@@ -178,8 +178,12 @@ func (r *runner) run(resume bool) (*runResult, error) {
 		if cfg.Labelled() {
 			plain = fmt.Sprintf(" plain accuracy %.2f%%", 100*m.Accuracy)
 		}
-		r.env.printf("%sepoch %d/%d loss %.4f%s ACC %.2f%% NMI %.2f%% ARI %.2f%% clusters %d (%.0f img/s, %.1fs)\n",
-			r.env.label, m.Epoch, cfg.Epochs, m.Loss, plain, 100*m.ACC, 100*m.NMI, 100*m.ARI, m.Clusters, m.ImagesPerSec, m.Seconds)
+		scores := " (no labels to score)"
+		if m.Scored > 0 {
+			scores = fmt.Sprintf("%s ACC %.2f%% NMI %.2f%% ARI %.2f%%", plain, 100*m.ACC, 100*m.NMI, 100*m.ARI)
+		}
+		r.env.printf("%sepoch %d/%d loss %.4f%s clusters %d (%.0f img/s, %.1fs)\n",
+			r.env.label, m.Epoch, cfg.Epochs, m.Loss, scores, m.Clusters, m.ImagesPerSec, m.Seconds)
 		if err := r.save(ckDir); err != nil {
 			return nil, err
 		}

@@ -137,7 +137,11 @@ func Train(cfg Config, opt Options) (rep *eval.Report, err error) {
 			return nil, err
 		}
 	}
-	env.printf("%s: %s over %d run(s): %s\n", dir, cfg.Loss, cfg.Runs, rep.Summary)
+	if results[len(results)-1].final.Scored > 0 {
+		env.printf("%s: %s over %d run(s): %s\n", dir, cfg.Loss, cfg.Runs, rep.Summary)
+	} else {
+		env.printf("%s: %s over %d run(s), no labels to score\n", dir, cfg.Loss, cfg.Runs)
+	}
 	return rep, nil
 }
 
