@@ -474,12 +474,7 @@ func (s *pdState) rhs(rho func(i, j int, y, d float64) float64) {
 			fa := 1/s.a[i] - ssy - ssr
 			fnu := -(1 - sy - sr)
 			s.fa[i], s.fnu[i] = fa, fnu
-			h1 := s.bp[i]*fa + s.br[i]*fnu
-			h2 := s.br[i]*fa + s.bs[i]*fnu
-			for j, sv := range si {
-				q := qi[j]
-				red[j] -= q*sv*h1 - q*h2
-			}
+			s.reduceRow(i, fa, fnu, si, qi, red)
 		}
 	})
 	fn, fk := float64(n), float64(k)
@@ -589,12 +584,7 @@ func (s *pdState) refine() error {
 				ra := s.fa[i] - (da/(s.a[i]*s.a[i]) - t1)
 				rnu := s.fnu[i] - t2
 				s.ra[i], s.rnu[i] = ra, rnu
-				h1 := s.bp[i]*ra + s.br[i]*rnu
-				h2 := s.br[i]*ra + s.bs[i]*rnu
-				for j, sv := range si {
-					q := qi[j]
-					red[j] -= q*sv*h1 - q*h2
-				}
+				s.reduceRow(i, ra, rnu, si, qi, red)
 			}
 		})
 		rc := make([]float64, k)
@@ -646,4 +636,16 @@ func (s *pdState) mu() float64 {
 		gap += y * s.d[i]
 	}
 	return gap / float64(s.n*s.k)
+}
+
+// reduceRow subtracts row i's part of the Schur-complement right-hand side from red: with
+// (h1, h2) = B_i·(fa, fnu) (B_i the row's 2×2 block inverse bp, br, bs),
+// red[j] −= q_ij·(σ_ij·h1 − h2).
+func (s *pdState) reduceRow(i int, fa, fnu float64, si, qi, red []float64) {
+	h1 := s.bp[i]*fa + s.br[i]*fnu
+	h2 := s.br[i]*fa + s.bs[i]*fnu
+	for j, sv := range si {
+		q := qi[j]
+		red[j] -= q*sv*h1 - q*h2
+	}
 }
