@@ -90,6 +90,13 @@ func loadNetwork(env *runEnv, cfg *Config, runDir string, in *inputs) (*network,
 		}
 		return nil, nil, err
 	}
+	if r := cfg.Augment.Whiten; r > 0 && !in.ds.IsImage() {
+		w, err := loadWhitening(ctx, in.ds.D, r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", runDir, err)
+		}
+		in.setWhitening(w)
+	}
 	if fmt.Sprint(st.Input) != fmt.Sprint(in.dims) {
 		return nil, nil, fmt.Errorf("the network of %s takes inputs %v, the data gives %v", runDir, st.Input, in.dims)
 	}

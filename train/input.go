@@ -18,7 +18,9 @@ type inputs struct {
 	norm    *augment.Normalizer
 	pipe    augment.Pipeline // augmented view; nil when none
 	workers int
-	feats   []float32 // feature rows after the feature normalisation (ds.Features when none)
+	feats   []float32 // feature rows as the network sees them (after normalisation and whitening)
+	normed  []float32 // feature rows after augment.normalize, before any whitening
+	white   *whitening
 }
 
 // FeatureNorms lists the augment.normalize values for feature vectors:
@@ -70,8 +72,11 @@ func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key augment.normalize: %v", err)
 		}
-		in.dims, in.size, in.feats = []int{ds.D}, ds.D, feats
+		in.dims, in.size, in.feats, in.normed = []int{ds.D}, ds.D, feats, feats
 		return in, nil
+	}
+	if cfg.Whiten > 0 {
+		return nil, fmt.Errorf("key augment.whiten: %s holds images; whitening applies to feature vectors (data.features)", ds.Name)
 	}
 	in.dims, in.size = []int{ds.H, ds.W, ds.C}, ds.ImageSize()
 	norm, err := augment.NormalizerPreset(orDefault(cfg.Normalize, "none"))
@@ -94,6 +99,13 @@ func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
 		in.pipe = p
 	}
 	return in, nil
+}
+
+// setWhitening makes the network see the feature rows whitened by w.
+func (in *inputs) setWhitening(w *whitening) {
+	in.white = w
+	in.feats = w.apply(in.normed, in.ds.N)
+	in.dims, in.size = []int{w.r}, w.r
 }
 
 func orDefault(s, def string) string {

@@ -69,7 +69,7 @@ func runKMeans(sh *shared, cfg *Config, seed int64, dir string) (*runResult, err
 // flatInputs returns every example of in as float32 rows (features, or normalised pixels).
 func flatInputs(in *inputs) ([]float32, int, error) {
 	if !in.ds.IsImage() {
-		return in.feats, in.ds.D, nil
+		return in.feats, in.size, nil
 	}
 	x := make([]float32, 0, in.ds.N*in.size)
 	err := in.forEachBatch(identity(in.ds.N), 1000, false, false, 0, 0, func(_ []int, b, _ []float32) error {

@@ -87,6 +87,9 @@ func (r *runner) run(resume bool) (*runResult, error) {
 			r.st, resumed = st, true
 		}
 	}
+	if w := r.trainIn.white; w != nil && !resumed {
+		w.store(ctx)
+	}
 	if !resumed && cfg.Model.Init != "" {
 		load := initFromTorch
 		if cfg.Model.Init == "kmeans" {

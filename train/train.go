@@ -253,6 +253,16 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 	if sh.evalIn, err = newInputs(evalDS, evalAug); err != nil {
 		return nil, err
 	}
+	if r := cfg.Augment.Whiten; r > 0 {
+		t1 := time.Now()
+		w, err := fitWhitening(sh.trainIn.normed, trainDS.N, trainDS.D, r, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		sh.trainIn.setWhitening(w)
+		sh.evalIn.setWhitening(w)
+		env.printf("whitened the features on their first %d principal axes in %.1fs\n", r, time.Since(t1).Seconds())
+	}
 	env.printf("loaded %s in %.1fs\n", cfg.Data.Name, time.Since(t0).Seconds())
 	return sh, nil
 }

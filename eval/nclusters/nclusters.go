@@ -44,8 +44,8 @@ import (
 	"slices"
 
 	"github.com/cct-dev/cct/backend/blas"
+	"github.com/cct-dev/cct/data/pca"
 	"github.com/cct-dev/cct/eval/kmeans"
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -161,88 +161,18 @@ func sortedCopy(x []float64) []float64 {
 }
 
 // Project centres the m×d points and returns their coordinates on the first dims principal
-// components (m×dims, row-major), by a randomised range finder (Halko, Martinsson and Tropp
-// 2011, with dims+10 columns and two power iterations) and an exact SVD of the small projected
-// matrix. When d ≤ dims the centred points are returned as they are.
+// components (m×dims, row-major; package pca). When d ≤ dims or m ≤ dims the centred points are
+// returned as they are.
 func Project(x []float64, m, d, dims int, rng *rand.Rand) ([]float64, int) {
-	c := make([]float64, m*d)
-	mean := make([]float64, d)
-	for i := range m {
-		for j := range d {
-			mean[j] += x[i*d+j] / float64(m)
-		}
-	}
-	for i := range m {
-		for j := range d {
-			c[i*d+j] = x[i*d+j] - mean[j]
-		}
-	}
+	c, _ := pca.Centre(x, m, d)
 	if d <= dims || m <= dims {
 		return c, d
 	}
-	l := min(dims+10, d, m)
-	omega := make([]float64, d*l)
-	for i := range omega {
-		omega[i] = rng.NormFloat64()
-	}
-	y := make([]float64, m*l)
-	blas.Gemm(false, false, m, l, d, 1, c, d, omega, l, 0, y, l) // Y = C Ω
-	t := make([]float64, d*l)
-	for range 2 {
-		orthonormalise(y, m, l)
-		blas.Gemm(true, false, d, l, m, 1, c, d, y, l, 0, t, l) // T = Cᵀ Y
-		orthonormalise(t, d, l)
-		blas.Gemm(false, false, m, l, d, 1, c, d, t, l, 0, y, l) // Y = C T
-	}
-	orthonormalise(y, m, l)
-	// B = Yᵀ C (l×d); C ≈ Y B; the right singular vectors of B are the principal axes.
-	b := make([]float64, l*d)
-	blas.Gemm(true, false, l, d, m, 1, y, l, c, d, 0, b, d)
-	var svd mat.SVD
-	if !svd.Factorize(mat.NewDense(l, d, b), mat.SVDThin) {
+	b, err := pca.Fit(x, m, d, dims, rng)
+	if err != nil {
 		return c, d // no factorisation: keep the centred points
 	}
-	var v mat.Dense
-	svd.VTo(&v) // d×l
-	vk := make([]float64, d*dims)
-	for i := range d {
-		for j := range dims {
-			vk[i*dims+j] = v.At(i, j)
-		}
-	}
-	z := make([]float64, m*dims)
-	blas.Gemm(false, false, m, dims, d, 1, c, d, vk, dims, 0, z, dims)
-	return z, dims
-}
-
-// orthonormalise replaces the columns of the r×c matrix a (row-major) by an orthonormal basis of
-// their span: modified Gram–Schmidt, run twice for orthogonality to rounding. A column that
-// vanishes (rank deficiency) is set to zero.
-func orthonormalise(a []float64, r, c int) {
-	for range 2 {
-		for j := range c {
-			for p := range j {
-				dot := 0.0
-				for i := range r {
-					dot += a[i*c+j] * a[i*c+p]
-				}
-				for i := range r {
-					a[i*c+j] -= dot * a[i*c+p]
-				}
-			}
-			norm := 0.0
-			for i := range r {
-				norm += a[i*c+j] * a[i*c+j]
-			}
-			inv := 0.0
-			if norm > 1e-300 {
-				inv = 1 / math.Sqrt(norm)
-			}
-			for i := range r {
-				a[i*c+j] *= inv
-			}
-		}
-	}
+	return b.Project(x, m), dims
 }
 
 // Graph is an undirected graph as sorted adjacency lists.
