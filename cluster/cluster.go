@@ -182,6 +182,9 @@ func plan(opt Options, runsDir, name string, say func(string, ...any)) (train.Co
 		return train.Config{}, err
 	}
 	say("training: %s, %s, %d clusters, %d epochs of batch %d\n", cfg.Model.Name, cfg.Loss, k, cfg.Epochs, cfg.Batch)
+	if r := cfg.Augment.Whiten; r > 0 {
+		say("features: power-normalised, then whitened on their first %d principal axes (augment.whiten)\n", r)
+	}
 	if cfg.Model.Init == "kmeans" {
 		say("start: the head begins at the k-means partition of the features (%d restarts), which the collision CE refines\n", cfg.KMeans.NInit)
 	}

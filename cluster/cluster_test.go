@@ -316,8 +316,11 @@ func TestConfig(t *testing.T) {
 		t.Errorf("small folder: batch %d epochs %d", cfg.Batch, cfg.Epochs)
 	}
 	cfg, err = Config("x", "imagefolder:d", FeaturesResNet50, shape, 1000, 10, 0, 0, "")
-	if err != nil || cfg.Model.Name != "linear" || cfg.Data.Features != "resnet50" {
-		t.Errorf("resnet50: %v %+v", err, cfg)
+	if err != nil || cfg.Model.Name != "linear" || cfg.Data.Features != "resnet50" || cfg.Augment.Whiten != 0 {
+		t.Errorf("resnet50, 1,000 images: %v %+v", err, cfg)
+	}
+	if cfg, _ = Config("x", "imagefolder:d", FeaturesResNet50, shape, 1280, 10, 0, 0, ""); cfg.Augment.Whiten != featureWhiten {
+		t.Errorf("resnet50, 1,280 images: whiten %d, want %d", cfg.Augment.Whiten, featureWhiten)
 	}
 }
 

@@ -79,7 +79,7 @@ type AugmentConfig struct {
 	Pipeline  string  `yaml:"pipeline" doc:"augmentation pipeline of the extra view: none, digits, cifar, stl, scan"`
 	Weight    float64 `yaml:"weight" doc:"β, weight of the augmented-view term (0: no augmented view for cce/miadm/sela)"`
 	Normalize string  `yaml:"normalize" doc:"input normalisation: for images a preset (none, mnist, cifar10, cifar20, stl = ImageNet); for feature vectors none, l2 (x/‖x‖₂) or sqrt-l2 (sign(x)·√|x|, then l2)"`
-	Whiten    int     `yaml:"whiten" doc:"feature vectors only: after augment.normalize, PCA whitening on the training features' first R principal axes (coordinates divided by their standard deviation, then l2); the checkpoint keeps it for eval and predict (0: none)"`
+	Whiten    int     `yaml:"whiten" doc:"feature vectors only: after augment.normalize, PCA whitening on the training features' first R principal axes, fitted on at most 20,000 of them (coordinates divided by their standard deviation, then l2); the checkpoint keeps it for eval and predict (0: none)"`
 	Workers   int     `yaml:"workers" doc:"goroutines preparing batches (0: number of CPUs)"`
 	BNStats   string  `yaml:"bn_stats" doc:"training views whose batch statistics update the batch-norm running averages used at evaluation: all (as PyTorch's train mode) or clean (not the augmented view)"`
 	// Options tunes the pipeline (rotation range, crop padding, …); see augment.Options. A zero

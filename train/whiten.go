@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/cct-dev/cct/backend/blas"
 	"github.com/cct-dev/cct/data/pca"
@@ -27,13 +28,29 @@ type whitening struct {
 	mean, proj []float32
 }
 
-// fitWhitening fits the whitening of the n rows of dimension d in x on their first r axes.
+// whitenSample is the most rows the whitening is fitted on (drawn at random, seeded): plenty
+// for the first few hundred axes, and it bounds the time and memory of the fit.
+const whitenSample = 20000
+
+// fitWhitening fits the whitening of the n rows of dimension d in x on their first r axes (on
+// whitenSample of the rows when there are more).
 func fitWhitening(x []float32, n, d, r int, seed int64) (*whitening, error) {
-	x64 := make([]float64, len(x))
-	for i, v := range x {
-		x64[i] = float64(v)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x776869))
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
 	}
-	b, err := pca.Fit(x64, n, d, r, rand.New(rand.NewPCG(uint64(seed), 0x776869)))
+	if n > whitenSample {
+		rows = rng.Perm(n)[:whitenSample]
+		slices.Sort(rows)
+	}
+	x64 := make([]float64, 0, len(rows)*d)
+	for _, i := range rows {
+		for _, v := range x[i*d : (i+1)*d] {
+			x64 = append(x64, float64(v))
+		}
+	}
+	b, err := pca.Fit(x64, len(rows), d, r, rng)
 	if err != nil {
 		return nil, fmt.Errorf("key augment.whiten: %v", err)
 	}
