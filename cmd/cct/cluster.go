@@ -23,8 +23,9 @@ and thumbnails, the doubtful cases last) and gallery.png. cct eval, cct predict 
 cct cluster --resume work on it.
 
 Features: resnet50 (the default when the ImageNet ResNet-50 weights are cached) trains the
-collision-CE linear head on fixed pretrained features and suits photographs of everyday
-objects; none trains VGG4 from scratch at the folder's image size (28x28 grey, 32x32 or 96x96
+collision-CE linear head on fixed pretrained features (power-normalised, whitened on their first
+128 principal axes in folders of at least 1,280 images, the head started at their k-means
+partition) and suits photographs of everyday objects; none trains VGG4 from scratch at the folder's image size (28x28 grey, 32x32 or 96x96
 colour) and suits small, uniform images unlike ImageNet's, such as digits or symbols.
 
 --clusters auto chooses K in 2..30 by the modularity of k-means partitions on a 10-nearest-
