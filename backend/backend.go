@@ -4,7 +4,8 @@
 //
 //	auto            XLA when a PJRT plugin is found on this machine (CUDA preferred), else cpu
 //	cpu             the project's CPU backend (package backend/cpu), GEMM through package blas (Go AVX2/FMA, or OpenBLAS)
-//	go              GoMLX's pure-Go backend (simplego), as shipped
+//	go              GoMLX's pure-Go backend (simplego), its graph nodes run one after another
+//	go:OPTIONS      simplego with its own options (e.g. ops_parallel, parallelism=N)
 //	xla             XLA with a PJRT plugin found locally (CUDA preferred over CPU)
 //	xla:NAME        XLA with the plugin NAME (e.g. cuda, cpu) found locally
 //	xla:/abs/p.so   XLA with the plugin at that path
@@ -93,6 +94,12 @@ func Open(spec string) (backends.Backend, Info, error) {
 		}
 		return openCPU(info)
 	case "go":
+		if arg == "" {
+			// Graph nodes one after another: with nodes running in parallel, simplego's worker pool
+			// (2 goroutines per CPU) can fill with nodes that each wait for a worker for their own
+			// inner parallel loops, and the program hangs (seen on 2 cores in the train tests).
+			arg = "ops_sequential"
+		}
 		b, err := simplego.New(arg)
 		if err != nil {
 			return nil, info, fmt.Errorf("backend %q: %v", spec, fsutil.FirstLine(err.Error()))
