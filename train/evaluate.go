@@ -90,7 +90,7 @@ func loadNetwork(env *runEnv, cfg *Config, runDir string, in *inputs) (*network,
 		}
 		return nil, nil, err
 	}
-	if r := cfg.Augment.Whiten; r > 0 && !in.ds.IsImage() {
+	if r := cfg.Augment.Whiten; r > 0 {
 		w, err := loadWhitening(ctx, in.ds.D, r)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %v", runDir, err)

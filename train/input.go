@@ -103,8 +103,12 @@ func newInputs(ds *data.Dataset, cfg AugmentConfig) (*inputs, error) {
 
 // setWhitening makes the network see the feature rows whitened by w.
 func (in *inputs) setWhitening(w *whitening) {
-	in.white = w
-	in.feats = w.apply(in.normed, in.ds.N)
+	in.setWhitened(w, w.apply(in.normed, in.ds.N))
+}
+
+// setWhitened makes the network see feats, the rows of in already whitened by w.
+func (in *inputs) setWhitened(w *whitening, feats []float32) {
+	in.white, in.feats = w, feats
 	in.dims, in.size = []int{w.r}, w.r
 }
 

@@ -260,7 +260,11 @@ func loadShared(cfg *Config, env *runEnv) (*shared, error) {
 			return nil, err
 		}
 		sh.trainIn.setWhitening(w)
-		sh.evalIn.setWhitening(w)
+		if evalDS == trainDS {
+			sh.evalIn.setWhitened(w, sh.trainIn.feats)
+		} else {
+			sh.evalIn.setWhitening(w)
+		}
 		env.printf("whitened the features on their first %d principal axes in %.1fs\n", r, time.Since(t1).Seconds())
 	}
 	env.printf("loaded %s in %.1fs\n", cfg.Data.Name, time.Since(t0).Seconds())

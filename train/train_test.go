@@ -339,22 +339,22 @@ func TestMethods(t *testing.T) {
 	}
 }
 
-// TestTrainFeaturesEndToEnd runs the Table 2 set-up (a linear layer on fixed features, SGD) on
-// well-separated Gaussian blobs written as .npy with a sibling label file.
-func TestTrainFeaturesEndToEnd(t *testing.T) {
-	const n, d, k = 400, 16, 4
-	r := rand.New(rand.NewPCG(5, 6))
+// writeBlobs writes n points of dimension d in k Gaussian blobs to a temporary blobs.npy, their
+// labels to blobs.labels.npy beside it, and returns the .npy path: centres with coordinates
+// N(0, scale²), point i in blob i mod k with noise N(0, 0.25) per coordinate, plus offset.
+func writeBlobs(t *testing.T, r *rand.Rand, n, d, k int, scale, offset float64) string {
+	t.Helper()
 	centers := make([]float64, k*d)
 	for i := range centers {
-		centers[i] = 4 * r.NormFloat64()
+		centers[i] = scale * r.NormFloat64()
 	}
 	x := make([]float32, n*d)
 	labels := make([]int64, n)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		c := i % k
 		labels[i] = int64(c)
-		for j := 0; j < d; j++ {
-			x[i*d+j] = float32(centers[c*d+j] + 0.5*r.NormFloat64())
+		for j := range d {
+			x[i*d+j] = float32(centers[c*d+j] + 0.5*r.NormFloat64() + offset)
 		}
 	}
 	dir := t.TempDir()
@@ -365,6 +365,14 @@ func TestTrainFeaturesEndToEnd(t *testing.T) {
 	if err := npy.WriteInt64(filepath.Join(dir, "blobs.labels.npy"), []int{n}, labels); err != nil {
 		t.Fatal(err)
 	}
+	return feat
+}
+
+// TestTrainFeaturesEndToEnd runs the Table 2 set-up (a linear layer on fixed features, SGD) on
+// well-separated Gaussian blobs written as .npy with a sibling label file.
+func TestTrainFeaturesEndToEnd(t *testing.T) {
+	const n, d, k = 400, 16, 4
+	feat := writeBlobs(t, rand.New(rand.NewPCG(5, 6)), n, d, k, 4, 0)
 	cfg := Default()
 	cfg.Name = "feat"
 	cfg.Data = DataConfig{Name: "features:" + feat, Split: "all"}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cct-dev/cct/data/npy"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/mat"
 )
@@ -115,27 +114,7 @@ func TestWhiteningAgainstEigen(t *testing.T) {
 // are the run's own final assignments; the k-means method clusters the same whitened rows.
 func TestWhitenTrainPredict(t *testing.T) {
 	const n, d, k = 400, 16, 4
-	r := rand.New(rand.NewPCG(7, 8))
-	centers := make([]float64, k*d)
-	for i := range centers {
-		centers[i] = 3 * r.NormFloat64()
-	}
-	x := make([]float32, n*d)
-	labels := make([]int64, n)
-	for i := range n {
-		labels[i] = int64(i % k)
-		for j := range d {
-			x[i*d+j] = float32(centers[(i%k)*d+j] + 0.5*r.NormFloat64() + 5)
-		}
-	}
-	dir := t.TempDir()
-	feat := filepath.Join(dir, "blobs.npy")
-	if err := npy.WriteFloat32(feat, []int{n, d}, x); err != nil {
-		t.Fatal(err)
-	}
-	if err := npy.WriteInt64(filepath.Join(dir, "blobs.labels.npy"), []int{n}, labels); err != nil {
-		t.Fatal(err)
-	}
+	feat := writeBlobs(t, rand.New(rand.NewPCG(7, 8)), n, d, k, 3, 5)
 	cfg := Default()
 	cfg.Name = "white"
 	cfg.Data = DataConfig{Name: "features:" + feat, Split: "all"}
@@ -151,7 +130,7 @@ func TestWhitenTrainPredict(t *testing.T) {
 	if acc := rep.Summary.ACC.Mean; acc < 0.95 {
 		t.Errorf("ACC %.3f, want ≥ 0.95", acc)
 	}
-	out := filepath.Join(dir, "pred.csv")
+	out := filepath.Join(t.TempDir(), "pred.csv")
 	if _, err := Predict(filepath.Join(runs, "white"), PredictOptions{Data: "features:" + feat, Out: out, Backend: testBackend}); err != nil {
 		t.Fatal(err)
 	}
