@@ -11,8 +11,9 @@ CE prefers; ACC is against the labels (Hungarian matching).
     python3 scripts/objective_check.py --features f.npy --labels f.labels.npy \
         --runs runs/a/run-1 runs/b/run-1 [--cct bin/cct] [--whiten 128] [--C 1] [--kmeans 2]
 
-Runs must have trained on the rows of --features in their order (data.name features:FILE), so that
-the index column of their assignments.csv is the row. Needs numpy, scipy and scikit-learn
+Runs must have trained on the rows of --features in their order (data.name features:FILE, or the
+dataset and split FILE was written from by `cct features`), so that the index column of their
+assignments.csv is the row. Needs numpy, scipy and scikit-learn
 (Debian: python3-sklearn).
 """
 import argparse, csv, os, subprocess, tempfile
