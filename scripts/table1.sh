@@ -14,10 +14,10 @@
 #
 # BUDGET=full (SPEC §9's protocol): N = 10,000 points, K = 10, 100, 1000, PGD steps s = 0.3, 3, 30
 #   (η = s·N/(K·max(1, λ/1.3))), stop at relative loss change < 1e-5, at most 1,000 iterations at
-#   λ = 1.3 and 3,000 (the trainer's EM cap) at λ = 100, 5 seeds. Several hours on 2 cores (PGD at
-#   K = 1000 dominates: expect about ten times the 42 ms per iteration measured at K = 100).
-# BUDGET=quick: the same at K = 10 and 100 with 2 seeds; about 9 minutes on 2 busy cores (one seed
-#   took 4.5 minutes, PGD at s = 0.3 and λ = 100 running to its 3,000-iteration cap most of it).
+#   λ = 1.3 and 3,000 (the trainer's EM cap) at λ = 100, 5 seeds. About an hour or more on 2 cores
+#   (PGD at K = 1000 dominates: expect about ten times the 10 ms per iteration measured at K = 100).
+# BUDGET=quick: the same at K = 10 and 100 with 2 seeds; 1 min 39 s on 2 idle cores, most of it PGD
+#   at s = 0.3 and λ = 100 running to its 3,000-iteration cap.
 # Wall seconds depend on the machine and its load (the paper's machine is not stated); iterations
 # do not.
 #
