@@ -34,13 +34,9 @@ func TestPretrainedFeatures(t *testing.T) {
 		png.Encode(f, img)
 		f.Close()
 	}
-	cfg := Default()
-	cfg.Name = "feat"
-	cfg.Data = DataConfig{Name: "imagefolder:" + photos + ",size=12x12", Split: "train", Dir: dataDir, Features: "resnet50"}
-	cfg.Model = ModelConfig{Name: "linear"}
-	cfg.Epochs, cfg.Batch, cfg.Seed = 2, 8, 1
+	cfg := headConfig("feat", DataConfig{Name: "imagefolder:" + photos + ",size=12x12", Split: "train", Dir: dataDir, Features: "resnet50"}, 1, 0.9)
+	cfg.Epochs, cfg.Batch = 2, 8
 	cfg.Augment.Normalize = "sqrt-l2"
-	cfg.Optim = OptimConfig{Name: "sgd", LR: 1, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"}
 	runs := t.TempDir()
 	if _, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Quiet: true}); err != nil {
 		t.Fatal(err)

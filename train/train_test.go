@@ -368,17 +368,24 @@ func writeBlobs(t *testing.T, r *rand.Rand, n, d, k int, scale, offset float64) 
 	return feat
 }
 
+// headConfig is the Table 2 set-up of the tests: a linear head on data, SGD at lr with momentum,
+// seed 1, no weight decay.
+func headConfig(name string, data DataConfig, lr, momentum float64) Config {
+	cfg := Default()
+	cfg.Name, cfg.Data, cfg.Seed = name, data, 1
+	cfg.Model = ModelConfig{Name: "linear"}
+	cfg.Optim = OptimConfig{Name: "sgd", LR: lr, Momentum: momentum, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"}
+	return cfg
+}
+
 // TestTrainFeaturesEndToEnd runs the Table 2 set-up (a linear layer on fixed features, SGD) on
 // well-separated Gaussian blobs written as .npy with a sibling label file.
 func TestTrainFeaturesEndToEnd(t *testing.T) {
 	const n, d, k = 400, 16, 4
 	feat := writeBlobs(t, rand.New(rand.NewPCG(5, 6)), n, d, k, 4, 0)
-	cfg := Default()
-	cfg.Name = "feat"
-	cfg.Data = DataConfig{Name: "features:" + feat, Split: "all"}
-	cfg.Model = ModelConfig{Name: "linear"}
-	cfg.Epochs, cfg.Batch, cfg.Seed = 5, 50, 1
-	cfg.Optim = OptimConfig{Name: "sgd", LR: 0.1, WeightDecay: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"}
+	cfg := headConfig("feat", DataConfig{Name: "features:" + feat, Split: "all"}, 0.1, 0)
+	cfg.Optim.WeightDecay = 0.001
+	cfg.Epochs, cfg.Batch = 5, 50
 	runs := t.TempDir()
 	rep, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Quiet: true})
 	if err != nil {

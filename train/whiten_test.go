@@ -115,13 +115,10 @@ func TestWhiteningAgainstEigen(t *testing.T) {
 func TestWhitenTrainPredict(t *testing.T) {
 	const n, d, k = 400, 16, 4
 	feat := writeBlobs(t, rand.New(rand.NewPCG(7, 8)), n, d, k, 3, 5)
-	cfg := Default()
-	cfg.Name = "white"
-	cfg.Data = DataConfig{Name: "features:" + feat, Split: "all"}
-	cfg.Model = ModelConfig{Name: "linear", Init: "kmeans", InitScale: 10}
+	cfg := headConfig("white", DataConfig{Name: "features:" + feat, Split: "all"}, 1, 0.9)
+	cfg.Model.Init, cfg.Model.InitScale = "kmeans", 10
 	cfg.Augment.Normalize, cfg.Augment.Whiten = "l2", 6
-	cfg.Epochs, cfg.Batch, cfg.Seed = 3, 50, 1
-	cfg.Optim = OptimConfig{Name: "sgd", LR: 1, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, HeadScope: "head"}
+	cfg.Epochs, cfg.Batch = 3, 50
 	runs := t.TempDir()
 	rep, err := Train(cfg, Options{RunsDir: runs, Backend: testBackend, Quiet: true})
 	if err != nil {
