@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/cct-dev/cct/data"
 	"github.com/cct-dev/cct/eval/nclusters"
@@ -12,8 +14,10 @@ import (
 )
 
 // chooseK returns the number of clusters: the --clusters value, or the one package nclusters
-// chooses on the features (resnet50) or on the normalised pixels at the network's input size
-// (none); the curve goes to runDir/clusters-auto.png and clusters-auto.csv.
+// chooses on a seeded sample of autoSample images, from their features (resnet50, so only the
+// sample's features are computed here; the cache keeps them for training) or from their pixels
+// at the network's input size (none); the curve goes to runDir/clusters-auto.png and
+// clusters-auto.csv.
 func chooseK(opt Options, spec, features string, n int, runDir string, say func(string, ...any)) (int, error) {
 	k, err := parseClusters(orAuto(opt.Clusters))
 	if err != nil {
@@ -38,7 +42,13 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 	if err != nil {
 		return 0, err
 	}
-	n = ds.N
+	if ds.N > autoSample {
+		idx := rand.New(rand.NewPCG(uint64(opt.Seed), 0x6175746f)).Perm(ds.N)[:autoSample]
+		slices.Sort(idx)
+		if ds, err = ds.Subset(idx); err != nil {
+			return 0, err
+		}
+	}
 	var x []float32
 	var d int
 	if features == FeaturesResNet50 {
@@ -55,9 +65,9 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 	} else {
 		x, d = pixels(ds), ds.ImageSize()
 	}
-	what := map[string]string{FeaturesResNet50: "ResNet-50 features", FeaturesNone: "normalised pixels"}[features]
-	say("choosing the number of clusters in %d..%d on %s (modularity of k-means partitions on a 10-NN graph) ", kmin, kmax, what)
-	res, err := nclusters.Choose(x, n, d, nclusters.Options{KMin: kmin, KMax: kmax, Seed: uint64(opt.Seed),
+	what := map[string]string{FeaturesResNet50: "ResNet-50 features", FeaturesNone: "pixels"}[features]
+	say("choosing the number of clusters in %d..%d on the %s of %d images (Louvain communities of their 10-NN graph) ", kmin, kmax, what, ds.N)
+	res, err := nclusters.Choose(x, ds.N, d, nclusters.Options{KMin: kmin, KMax: kmax, Seed: uint64(opt.Seed), Sample: autoSample,
 		Progress: func(int) { say(".") }})
 	say("\n")
 	if err != nil {
@@ -66,16 +76,20 @@ func chooseK(opt Options, spec, features string, n int, runDir string, say func(
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return 0, fmt.Errorf("run folder %s: %v", runDir, err)
 	}
-	if err := res.Plot(filepath.Join(runDir, "clusters-auto.png"), fmt.Sprintf("Choice of K on %s (%d of %d images)", what, res.N, n)); err != nil {
+	if err := res.Plot(filepath.Join(runDir, "clusters-auto.png"), fmt.Sprintf("Choice of K on the %s of %d of %d images", what, res.N, n)); err != nil {
 		return 0, err
 	}
 	if err := res.WriteCSV(filepath.Join(runDir, "clusters-auto.csv")); err != nil {
 		return 0, err
 	}
-	say("clusters: %d (largest modularity %.3f at K = %d; the smallest K within one standard deviation of it, %.3f); curve in %s\n",
-		res.K, res.Q[res.ArgMax-res.Ks[0]], res.ArgMax, res.Cutoff, filepath.Join(runDir, "clusters-auto.png"))
+	say("clusters: %d (the median number of communities of at least 1%% of the images over %d Louvain runs, which found %v; sizes %v, modularity %.3f); curve in %s\n",
+		res.K, len(res.LouvainKs), res.LouvainKs, res.Communities, res.LouvainQ, filepath.Join(runDir, "clusters-auto.png"))
 	return res.K, nil
 }
+
+// autoSample is the number of images --clusters auto looks at (seeded sample of the folder); a
+// variable for the tests.
+var autoSample = 4000
 
 // pixels returns the images of ds as float32 rows scaled to [0, 1].
 func pixels(ds *data.Dataset) []float32 {

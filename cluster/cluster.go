@@ -45,8 +45,12 @@ type Options struct {
 	Backend  string
 	DataDir  string // data folder (weights cache); empty: $CCT_DATA or ~/.cache/cct
 	Resume   bool   // continue the run folder at Out from its last checkpoint
-	Quiet    bool
-	Stdout   io.Writer // what it chose and why, progress (nil: os.Stdout)
+	// ChooseOnly stops after the choices (features, K with its curve in the run folder, the
+	// configuration it would train), before any training or feature extraction beyond the
+	// sample --clusters auto looks at.
+	ChooseOnly bool
+	Quiet      bool
+	Stdout     io.Writer // what it chose and why, progress (nil: os.Stdout)
 }
 
 // Result is what Run did.
@@ -73,6 +77,9 @@ func Run(opt Options) (*Result, error) {
 	runsDir, name := filepath.Dir(filepath.Clean(opt.Out)), filepath.Base(filepath.Clean(opt.Out))
 	var cfg train.Config
 	var err error
+	if opt.ChooseOnly && (opt.Resume || opt.SortInto != "") {
+		return nil, fmt.Errorf("flag --choose-only stops before training: it goes with neither --resume nor --sort-into")
+	}
 	if opt.Resume {
 		if cfg, err = train.ResumeConfig(runsDir, name); err != nil {
 			return nil, err
@@ -81,6 +88,9 @@ func Run(opt Options) (*Result, error) {
 		if cfg, err = plan(opt, runsDir, name, say); err != nil {
 			return nil, err
 		}
+	}
+	if opt.ChooseOnly {
+		return &Result{RunDir: opt.Out, Clusters: cfg.Model.Clusters}, nil
 	}
 	rep, err := train.Train(cfg, train.Options{RunsDir: runsDir, Resume: opt.Resume, Quiet: opt.Quiet,
 		Backend: opt.Backend, Out: out})

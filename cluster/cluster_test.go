@@ -220,7 +220,7 @@ func TestRunFolderFeatures(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	log := out.String()
-	for _, s := range []string{"features: resnet50, because", "0 cached", "computing the features of", "choosing the number of clusters in 2..2 on ResNet-50 features", "training: linear, cce, 2 clusters"} {
+	for _, s := range []string{"features: resnet50, because", "0 cached", "computing the features of", "choosing the number of clusters in 2..2 on the ResNet-50 features of 25 images", "training: linear, cce, 2 clusters"} {
 		if !strings.Contains(log, s) {
 			t.Errorf("output lacks %q:\n%s", s, log)
 		}
@@ -235,6 +235,40 @@ func TestRunFolderFeatures(t *testing.T) {
 	}
 	if log := out.String(); !strings.Contains(log, "25 cached") || strings.Contains(log, "computing") {
 		t.Errorf("second run did not reuse the cached features:\n%s", log)
+	}
+	sameSums(t, before, checksums(t, in))
+}
+
+// TestChooseOnly: --choose-only chooses K on a sample of the folder, draws its curve and stops
+// before training; the folder is only read.
+func TestChooseOnly(t *testing.T) {
+	defer func(n int) { autoSample = n }(autoSample)
+	autoSample = 30
+	tmp := t.TempDir()
+	in := filepath.Join(tmp, "photos")
+	writeMixedFolder(t, in, 40)
+	before := checksums(t, in)
+	var out bytes.Buffer
+	runDir := filepath.Join(tmp, "runs", "a")
+	res, err := Run(Options{Dir: in, Features: FeaturesNone, ChooseOnly: true, DataDir: filepath.Join(tmp, "data"), Out: runDir, Stdout: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Clusters < 2 || res.Clusters > 4 || !strings.Contains(out.String(), "on the pixels of 30 images") {
+		t.Errorf("chose %d clusters in 2..4:\n%s", res.Clusters, out.String())
+	}
+	for _, f := range []string{"clusters-auto.png", "clusters-auto.csv"} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, f := range []string{"config.yaml", "checkpoint", "assignments.csv"} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err == nil {
+			t.Errorf("%s written without training", f)
+		}
+	}
+	if _, err := Run(Options{Dir: in, ChooseOnly: true, Resume: true, Out: runDir}); err == nil {
+		t.Error("--choose-only with --resume: no error")
 	}
 	sameSums(t, before, checksums(t, in))
 }

@@ -28,14 +28,18 @@ collision-CE linear head on fixed pretrained features (power-normalised, whitene
 partition) and suits photographs of everyday objects; none trains VGG4 from scratch at the folder's image size (28x28 grey, 32x32 or 96x96
 colour) and suits small, uniform images unlike ImageNet's, such as digits or symbols.
 
---clusters auto chooses K in 2..30 by the modularity of k-means partitions on a 10-nearest-
-neighbour graph (see the eval/nclusters package) and draws the curve in clusters-auto.png.
+--clusters auto chooses K in 2..30 on a sample of 4,000 images: the number of communities (of at
+least 1% of them) that Louvain's method finds in the 10-nearest-neighbour graph of their features
+or pixels, the partition of largest modularity (see the eval/nclusters package); clusters-auto.png
+draws it beside the modularity of k-means partitions for each K. --choose-only stops there,
+before training: a quick look at how many groups a folder holds.
 
 Unreadable and non-image files are skipped and counted; images of other sizes and colour modes
 are converted. The input folder is only read: --sort-into OUT puts links (or copies with --copy)
 into OUT/cluster-NN/.`,
 		Example: `  cct cluster photos/
   cct cluster photos/ --clusters auto --out runs/photos-auto
+  cct cluster photos/ --choose-only
   cct cluster digits/ --features none --clusters 10 --sort-into digits-sorted
   cct cluster photos/ --clusters 8 --sort-into sorted --copy
   cct cluster photos/ --out runs/photos --resume`,
@@ -46,6 +50,10 @@ into OUT/cluster-NN/.`,
 			res, err := cluster.Run(opt)
 			if err != nil {
 				return err
+			}
+			if opt.ChooseOnly {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d clusters (not trained: --choose-only)\n", res.Clusters)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "run folder %s: %d clusters\n", res.RunDir, res.Clusters)
 			return nil
@@ -65,6 +73,7 @@ into OUT/cluster-NN/.`,
 	f.StringVar(&opt.Backend, "backend", "auto", "compute backend: auto, cpu, go, xla, xla:cuda, xla:/path/plugin.so")
 	f.StringVar(&opt.DataDir, "data-dir", "", "data folder holding weights/ (default: $CCT_DATA or ~/.cache/cct)")
 	f.BoolVar(&opt.Resume, "resume", false, "continue the run folder given by --out from its last checkpoint")
+	f.BoolVar(&opt.ChooseOnly, "choose-only", false, "stop after choosing the features and the number of clusters (no training)")
 	f.BoolVar(&opt.Quiet, "quiet", false, "no progress output")
 	return cmd
 }

@@ -34,6 +34,7 @@ func TestFolderCurve(t *testing.T) {
 		fmt.Fprintf(&b, " %d:%.3f:%.4f", k, res.Q[i], res.SD[i])
 	}
 	t.Logf("%s: %d images, chosen K = %d, argmax Q at %d; K:Q:SD%s", spec, ds.N, res.K, res.ArgMax, b.String())
+	t.Logf("Louvain: Q %.4f, communities %v, K per restart %v", res.LouvainQ, res.Communities, res.LouvainKs)
 }
 
 func seed() uint64 {

@@ -1,7 +1,7 @@
-// Package nclusters chooses the number of clusters K of unlabeled data without labels, by the
-// modularity of k-means partitions on a k-nearest-neighbour graph (the criterion of White and
-// Smyth, "A spectral clustering approach to finding communities in graphs", SDM 2005, with
-// k-means in place of spectral clustering), with a parsimony rule on the curve.
+// Package nclusters chooses the number of clusters K of unlabeled data without labels: K is the
+// number of communities that maximise the Newman–Girvan modularity of a k-nearest-neighbour graph
+// of the data (Louvain's method, Blondel et al. 2008, at resolution 1, as PhenoGraph and
+// Seurat/Scanpy find cell types), not counting communities of fewer than 1% of the points.
 //
 // Steps, on at most Options.Sample points drawn without replacement (seeded):
 //
@@ -10,30 +10,27 @@
 //     projected matrix); features with fewer dimensions are only centred.
 //  2. Build the symmetric k-nearest-neighbour graph G (Euclidean, k = Options.Neighbours): an
 //     edge i–j when j is among the k nearest points of i or i among those of j.
-//  3. For each K in KMin..KMax, cluster the projected points with k-means (k-means++, one start)
-//     Options.Restarts times with different seeds, and average the Newman–Girvan modularity of
-//     the partitions on G, Q = Σ_c [ e_c/m − (d_c/2m)² ], with m the number of edges, e_c the
-//     edges inside cluster c and d_c the sum of the degrees of its points. Q is the fraction of
-//     edges inside clusters minus its expectation under random rewiring with the same degrees:
-//     splitting a group that the graph already separates raises Q, splitting a dense group cuts
-//     edges and lowers it.
-//  4. Choose the smallest K whose mean Q is at least the largest mean Q minus twice the spread
-//     of the restarts (the median over K of their standard deviation): in the manner of the
-//     "one standard error" rule of Breiman et al. and of the gap statistic, with the restarts'
-//     spread as the error. The factor 2 was set on MNIST test images (pixels), where the
-//     plateau's values differ by about twice the spread. On well-separated
-//     groups the restarts agree and the rule returns the maximum; on real data Q rises steeply
-//     while true groups are separated and then stays on a plateau whose values differ by less
-//     than the restarts' spread, and the rule picks the start of the plateau rather than a
-//     noisy maximum on it.
+//  3. Modularity of a partition of G: Q = Σ_c [ e_c/m − (d_c/2m)² ], with m the number of
+//     edges, e_c the edges inside community c and d_c the sum of the degrees of its points: the
+//     fraction of edges inside communities minus its expectation under random rewiring with the
+//     same degrees. Splitting a group that the graph already separates raises Q, splitting a
+//     dense group cuts edges and lowers it, so the partition of largest Q has as many parts as
+//     the graph has groups, with no K given.
+//  4. Maximise Q over all partitions with Louvain (gonum's community.Modularize), Options.Restarts
+//     times with different seeds. Each run's K is its number of communities holding at least 1%
+//     of the points (smaller ones are stray points, not groups worth a cluster); the choice is
+//     the median of these K (the runs' partitions differ in Q by less than the spread between
+//     runs, so the K of the single largest Q would be a noisy pick), clamped to KMin..KMax.
 //
-// Known biases: on ten or more equal, well-separated groups the rule can stop one short (each
-// further split gains only about 1/K² of Q); modularity gains from splitting a cluster much larger than the others (its
-// expected-edges term falls by more than the cut costs), so a dominant group can be counted
-// twice.
+// For the plot, the curve Q(K) of k-means partitions (k-means++, one start, Restarts seeds
+// averaged) is computed for every K in KMin..KMax on the same graph: it shows how much of the
+// modularity each K can reach with centroid clusters, next to the Louvain partition's Q.
 //
-// The cost is one n×n distance product for the graph and Σ_K of k-means on n×Dims, a few
-// seconds for n = 4000 on 2 cores.
+// Known bias: modularity cannot resolve communities with fewer edges than about √(2m) (the
+// resolution limit of Fortunato and Barthélemy), so on very many small groups K comes out low.
+//
+// The cost is one n×n distance product for the graph, the Louvain runs (about a second each for
+// n = 4000) and Σ_K of k-means on n×Dims: a few seconds for n = 4000 on 2 cores.
 package nclusters
 
 import (
@@ -46,6 +43,8 @@ import (
 	"github.com/cct-dev/cct/backend/blas"
 	"github.com/cct-dev/cct/data/pca"
 	"github.com/cct-dev/cct/eval/kmeans"
+	"gonum.org/v1/gonum/graph/community"
+	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -55,22 +54,26 @@ type Options struct {
 	Sample     int // points used at most [4000]
 	Dims       int // principal components kept [50]
 	Neighbours int // k of the nearest-neighbour graph [10]
-	Restarts   int // k-means runs (seeds) per K whose modularities are averaged [5]
+	Restarts   int // Louvain runs (seeds), and k-means runs per K of the curve [9]
 	Seed       uint64
 	Progress   func(k int) // called after each K, when not nil
 }
 
-// Result is the curve and the choice.
+// Result is the choice and the curve.
 type Result struct {
-	K       int       // the chosen number of clusters
-	Ks      []int     // the K tried
-	Q       []float64 // modularity of each K's partition
-	SD      []float64 // standard deviation of each K's Q over the k-means restarts
-	ArgMax  int       // K with the largest Q
-	Spread  float64   // median over K of the restarts' standard deviation
-	Cutoff  float64   // max Q minus 2·Spread: the smallest K at or above it is chosen
-	N, Dims int       // points and dimensions the criterion ran on
+	K           int       // the chosen number of clusters
+	LouvainKs   []int     // K (communities of at least 1% of the points) of each Louvain run
+	Communities []int     // community sizes, largest first, of the run of largest Q among those of the median K
+	LouvainQ    float64   // modularity of that run's partition
+	Ks          []int     // the K of the k-means curve
+	Q           []float64 // mean modularity of each K's k-means partitions
+	SD          []float64 // standard deviation of each K's Q over the k-means restarts
+	ArgMax      int       // K with the largest k-means Q
+	N, Dims     int       // points and dimensions the criterion ran on
 }
+
+// minShare is the smallest share of the points a Louvain community needs to count as a cluster.
+const minShare = 0.01
 
 func (o Options) withDefaults() Options {
 	if o.KMin <= 0 {
@@ -89,7 +92,7 @@ func (o Options) withDefaults() Options {
 		o.Neighbours = 10
 	}
 	if o.Restarts <= 1 {
-		o.Restarts = 5
+		o.Restarts = 9
 	}
 	return o
 }
@@ -143,21 +146,51 @@ func Choose(x []float32, n, d int, opt Options) (*Result, error) {
 		}
 	}
 	res.ArgMax = res.Ks[best]
-	res.Spread = stat.Quantile(0.5, stat.Empirical, sortedCopy(res.SD), nil)
-	res.Cutoff = res.Q[best] - 2*res.Spread
-	for i, q := range res.Q {
-		if q >= res.Cutoff {
-			res.K = res.Ks[i]
-			break
-		}
-	}
+	louvain(res, graph, opt)
 	return res, nil
 }
 
-func sortedCopy(x []float64) []float64 {
-	y := slices.Clone(x)
-	slices.Sort(y)
-	return y
+// louvain runs Louvain's method on g opt.Restarts times and sets res.LouvainKs, res.K (their
+// median), Communities and LouvainQ.
+func louvain(res *Result, g Graph, opt Options) {
+	ug := simple.NewUndirectedGraph()
+	for i := range g {
+		ug.AddNode(simple.Node(int64(i)))
+	}
+	for i, adj := range g {
+		for _, j := range adj {
+			if j > i {
+				ug.SetEdge(ug.NewEdge(simple.Node(int64(i)), simple.Node(int64(j))))
+			}
+		}
+	}
+	minSize := int(math.Ceil(minShare * float64(len(g))))
+	sizes := make([][]int, opt.Restarts)
+	qs := make([]float64, opt.Restarts)
+	for r := range opt.Restarts {
+		parts := community.Modularize(ug, 1, rand.New(rand.NewPCG(opt.Seed, uint64(r)+0x6c76))).Communities()
+		qs[r] = community.Q(ug, parts, 1)
+		for _, p := range parts {
+			sizes[r] = append(sizes[r], len(p))
+		}
+		slices.SortFunc(sizes[r], func(a, b int) int { return b - a })
+		k := 0
+		for _, s := range sizes[r] {
+			if s >= minSize {
+				k++
+			}
+		}
+		res.LouvainKs = append(res.LouvainKs, k)
+	}
+	ks := slices.Sorted(slices.Values(res.LouvainKs))
+	median := ks[(len(ks)-1)/2]
+	res.K = min(max(median, opt.KMin), opt.KMax)
+	res.LouvainQ = math.Inf(-1)
+	for r, k := range res.LouvainKs {
+		if k == median && qs[r] > res.LouvainQ {
+			res.LouvainQ, res.Communities = qs[r], sizes[r]
+		}
+	}
 }
 
 // Project centres the m×d points and returns their coordinates on the first dims principal

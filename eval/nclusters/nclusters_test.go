@@ -1,12 +1,14 @@
 package nclusters
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -218,34 +220,59 @@ func blobs(r *rand.Rand, n, d, k int, sigma float64) []float32 {
 	return x
 }
 
-// TestChooseBlobs: on Gaussian blobs of known number the criterion finds it, exactly below 10
-// blobs and within one from 10 on (each further split of equal groups gains only about 1/K² of
-// Q, less than the rule's tolerance), and the largest Q is at the true number.
+// TestChooseBlobs: on Gaussian blobs of known number the criterion finds it exactly, the Louvain
+// partition's modularity is at least that of the best k-means partition on the same graph (it
+// maximises Q over all partitions) and the k-means curve peaks at the true number.
 func TestChooseBlobs(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, c := range []struct{ k, d int }{{3, 10}, {7, 20}, {10, 64}, {15, 80}} {
+	for _, c := range []struct{ k, d int }{{3, 10}, {7, 20}, {10, 64}, {15, 80}, {20, 80}} {
 		n := 1500
 		x := blobs(r, n, c.d, c.k, 2)
 		res, err := Choose(x, n, c.d, Options{KMax: 25, Seed: 1, Dims: 30})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tol := 0
-		if c.k >= 10 {
-			tol = 1
-		}
-		if res.K < c.k-tol || res.K > c.k || res.ArgMax != c.k {
-			t.Errorf("%d blobs in %d dims: chose K = %d (argmax %d); Q = %.3f", c.k, c.d, res.K, res.ArgMax, res.Q)
+		if res.K != c.k || res.ArgMax != c.k || res.LouvainQ < slices.Max(res.Q)-1e-9 || len(res.LouvainKs) != 9 {
+			t.Errorf("%d blobs in %d dims: chose K = %d (Louvain Q %.4f, restarts %v; k-means argmax %d, Q = %.3f)",
+				c.k, c.d, res.K, res.LouvainQ, res.LouvainKs, res.ArgMax, res.Q)
 		}
 		if c.k == 10 {
-			path := filepath.Join(t.TempDir(), "k.png")
-			if err := res.Plot(path, "blobs"); err != nil {
+			dir := t.TempDir()
+			if err := res.Plot(filepath.Join(dir, "k.png"), "blobs"); err != nil {
 				t.Fatal(err)
 			}
-			if st, err := os.Stat(path); err != nil || st.Size() < 1000 {
+			if st, err := os.Stat(filepath.Join(dir, "k.png")); err != nil || st.Size() < 1000 {
 				t.Errorf("plot: %v", err)
 			}
+			if err := res.WriteCSV(filepath.Join(dir, "k.csv")); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "k.csv"))
+			if !strings.HasSuffix(string(b), fmt.Sprintf("louvain,10,%.6f,,1\n", res.LouvainQ)) {
+				t.Errorf("csv ends %q", b[max(0, len(b)-60):])
+			}
 		}
+	}
+}
+
+// TestChooseStrays: communities of fewer than 1% of the points are not counted as clusters.
+func TestChooseStrays(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	n, d := 2000, 20
+	x := blobs(r, n, d, 4, 1)
+	// 12 points (0.6%) close together and far from the blobs: with 10 neighbours they are a
+	// component of their own, so a community of their own.
+	for i := range 12 {
+		for j := range d {
+			x[i*d+j] = float32(1000 + r.NormFloat64())
+		}
+	}
+	res, err := Choose(x, n, d, Options{KMax: 25, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.K != 4 {
+		t.Errorf("4 blobs and a group of 12 strays: chose K = %d, communities %v", res.K, res.Communities)
 	}
 }
 

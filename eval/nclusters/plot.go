@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"slices"
 
 	"github.com/cct-dev/cct/internal/fsutil"
 
@@ -14,8 +15,9 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// Plot draws the curve Q(K) as a PNG at path (written atomically), with the cut-off line of the
-// parsimony rule and the chosen K marked.
+// Plot draws, as a PNG at path (written atomically), the curve Q(K) of the k-means partitions and
+// the chosen K at the modularity of the Louvain partition it counts, with a dashed line at that
+// modularity.
 func (r *Result) Plot(path, title string) error {
 	if len(r.Ks) == 0 {
 		return fmt.Errorf("plot %s: empty curve", path)
@@ -23,7 +25,7 @@ func (r *Result) Plot(path, title string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "number of clusters K"
-	p.Y.Label.Text = "modularity Q of the k-means partition on the 10-NN graph"
+	p.Y.Label.Text = "modularity Q on the nearest-neighbour graph"
 	pts := make(plotter.XYs, len(r.Ks))
 	for i, k := range r.Ks {
 		pts[i].X, pts[i].Y = float64(k), r.Q[i]
@@ -35,19 +37,13 @@ func (r *Result) Plot(path, title string) error {
 	line.Color = color.RGBA{31, 119, 180, 255}
 	points.Shape = draw.CircleGlyph{}
 	points.Color = line.Color
-	cut, err := plotter.NewLine(plotter.XYs{{X: float64(r.Ks[0]), Y: r.Cutoff}, {X: float64(r.Ks[len(r.Ks)-1]), Y: r.Cutoff}})
+	cut, err := plotter.NewLine(plotter.XYs{{X: float64(r.Ks[0]), Y: r.LouvainQ}, {X: float64(r.Ks[len(r.Ks)-1]), Y: r.LouvainQ}})
 	if err != nil {
 		return err
 	}
 	cut.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	cut.Color = color.Gray{120}
-	var chosen plotter.XYs
-	for i, k := range r.Ks {
-		if k == r.K {
-			chosen = append(chosen, plotter.XY{X: float64(k), Y: r.Q[i]})
-		}
-	}
-	mark, err := plotter.NewScatter(chosen)
+	mark, err := plotter.NewScatter(plotter.XYs{{X: float64(r.K), Y: r.LouvainQ}})
 	if err != nil {
 		return err
 	}
@@ -55,9 +51,12 @@ func (r *Result) Plot(path, title string) error {
 	mark.Radius = vg.Points(7)
 	mark.Color = color.RGBA{214, 39, 40, 255}
 	p.Add(plotter.NewGrid(), line, points, cut, mark)
-	p.Legend.Add("Q(K)", line, points)
-	p.Legend.Add(fmt.Sprintf("cut-off %.3f", r.Cutoff), cut)
-	p.Legend.Add(fmt.Sprintf("chosen K = %d", r.K), mark)
+	p.Legend.Add("k-means partitions, Q(K)", line, points)
+	p.Legend.Add(fmt.Sprintf("Louvain partition, Q = %.3f", r.LouvainQ), cut)
+	p.Legend.Add(fmt.Sprintf("chosen K = %d (median of %d Louvain runs)", r.K, len(r.LouvainKs)), mark)
+	// Room above the Louvain point, which is usually the highest.
+	lo, hi := min(slices.Min(r.Q), r.LouvainQ), max(slices.Max(r.Q), r.LouvainQ)
+	p.Y.Min, p.Y.Max = lo-0.05*(hi-lo), hi+0.08*(hi-lo)
 	p.Legend.Top = false
 	p.Legend.Left = false
 	c := vgimg.New(7*vg.Inch, 4.5*vg.Inch)
@@ -68,21 +67,19 @@ func (r *Result) Plot(path, title string) error {
 	})
 }
 
-// WriteCSV writes the curve as CSV (k, modularity, sd, chosen) to path atomically.
+// WriteCSV writes the k-means curve as CSV (k, modularity, sd, chosen) to path atomically, and
+// the Louvain partition as a last row with k = its K and sd empty: method kmeans or louvain.
 func (r *Result) WriteCSV(path string) error {
 	return fsutil.WriteAtomic(path, func(w io.Writer) error {
-		if _, err := fmt.Fprintln(w, "k,modularity,sd,chosen"); err != nil {
+		if _, err := fmt.Fprintln(w, "method,k,modularity,sd,chosen"); err != nil {
 			return err
 		}
 		for i, k := range r.Ks {
-			c := 0
-			if k == r.K {
-				c = 1
-			}
-			if _, err := fmt.Fprintf(w, "%d,%.6f,%.6f,%d\n", k, r.Q[i], r.SD[i], c); err != nil {
+			if _, err := fmt.Fprintf(w, "kmeans,%d,%.6f,%.6f,0\n", k, r.Q[i], r.SD[i]); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := fmt.Fprintf(w, "louvain,%d,%.6f,,1\n", r.K, r.LouvainQ)
+		return err
 	})
 }
