@@ -29,9 +29,10 @@ partition) and suits photographs of everyday objects; none trains VGG4 from scra
 colour) and suits small, uniform images unlike ImageNet's, such as digits or symbols.
 
 --clusters auto chooses K in 2..30 on a sample of 4,000 images: the number of communities (of at
-least 1% of them) that Louvain's method finds in the 10-nearest-neighbour graph of their features
-or pixels, the partition of largest modularity (see the eval/nclusters package); clusters-auto.png
-draws it beside the modularity of k-means partitions for each K. --choose-only stops there,
+least 1% of them) that Louvain's method finds when it maximises the modularity of the
+10-nearest-neighbour graph of their features or pixels, the median over 9 runs (see the
+eval/nclusters package); clusters-auto.png draws it beside the modularity of k-means partitions
+for each K. --choose-only stops there,
 before training: a quick look at how many groups a folder holds.
 
 Unreadable and non-image files are skipped and counted; images of other sizes and colour modes
