@@ -32,8 +32,8 @@ colour) and suits small, uniform images unlike ImageNet's, such as digits or sym
 least 1% of them) that Louvain's method finds when it maximises the modularity of the
 10-nearest-neighbour graph of their features or pixels, the median over 9 runs (see the
 eval/nclusters package); clusters-auto.png draws it beside the modularity of k-means partitions
-for each K. --choose-only stops there,
-before training: a quick look at how many groups a folder holds.
+for each K. --choose-only stops there, before training: a quick look at how many groups a folder
+holds.
 
 Unreadable and non-image files are skipped and counted; images of other sizes and colour modes
 are converted. The input folder is only read: --sort-into OUT puts links (or copies with --copy)
