@@ -45,6 +45,8 @@ esac
 method_args() {
   case $1 in
   iic) echo "--set optim.lr=3e-3" ;;
+  sela) echo "--set optim.lr=1e-3 --set sela.refreshes=10" ;;
+  miadm) echo "--set optim.lr=3e-4" ;;
   esac
 }
 dirs=()
