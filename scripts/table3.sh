@@ -45,7 +45,7 @@ esac
 method_args() {
   case $1 in
   iic) echo "--set optim.lr=3e-3" ;;
-  sela) echo "--set optim.lr=1e-3 --set sela.refreshes=10" ;;
+  sela) echo "--set sela.refreshes=10" ;;
   miadm) echo "--set optim.lr=3e-4" ;;
   esac
 }
@@ -54,7 +54,6 @@ labels=()
 for ds in $DATASETS; do
   cfg=configs/$ds.yaml
   args=("${rgb[@]}")
-  tuned=0
   case $ds in
   cifar10-jpeg)
     if [ -z "${CIFAR10_JPEG:-}" ] || [ ! -d "$CIFAR10_JPEG" ]; then
@@ -72,14 +71,13 @@ for ds in $DATASETS; do
     if [ "$BUDGET" = quick ] && [ "$ds" = mnist ]; then
       cfg=configs/mnist-quick.yaml
       args=(--set runs=3)
-      tuned=1
     fi ;;
   esac
   for m in $METHODS; do
     name="t3-$BUDGET-$ds-$m"
     echo "== $name" >&2
     margs=()
-    [ "$tuned" = 1 ] && read -ra margs <<<"$(method_args "$m")"
+    [ "$cfg" = configs/mnist-quick.yaml ] && read -ra margs <<<"$(method_args "$m")"
     "$CCT" train --config "$cfg" --set "loss=$m" "${margs[@]}" --name "$name" --runs-dir "$RUNS_DIR" --resume --quiet \
       "${args[@]}" "$@"
     dirs+=("$RUNS_DIR/$name")
