@@ -130,7 +130,8 @@ type SeedsConfig struct {
 
 // LabelsConfig is the noisy soft-label model of Figure 2 (losses supervised-ce and supervised-cce).
 type LabelsConfig struct {
-	Noise float64 `yaml:"noise" doc:"η: with probability η an example's one-hot label is replaced by y ~ Dirichlet(1_K)"`
+	Noise       float64 `yaml:"noise" doc:"η: with probability η an example's one-hot label is replaced (see replace_with)"`
+	ReplaceWith string  `yaml:"replace_with" doc:"what a replaced label becomes: dirichlet (y ~ Dirichlet(1_K)) or uniform (y = 1/K, a label that says nothing)"`
 }
 
 // EvalConfig is the evaluation after every epoch.
@@ -165,6 +166,7 @@ func Default() Config {
 		IMSAT:       IMSATConfig{LambdaI: 0.1, Mu: 4, SAT: "vat", Xi: 10, EpsScale: 0.25, EpsNeighbor: 10},
 		SeLa:        SeLaConfig{Lambda: 25, Refreshes: 100},
 		Seeds:       SeedsConfig{Weight: 1},
+		Labels:      LabelsConfig{ReplaceWith: "dirichlet"},
 		KMeans:      KMeansConfig{NInit: 10, MaxIters: 300, Tol: 1e-4},
 	}
 }
@@ -387,6 +389,7 @@ func (c *Config) Validate() error {
 		{!(c.Seeds.Fraction >= 0 && c.Seeds.Fraction <= 1), "key seeds.fraction: must be in [0, 1]"},
 		{!finite(c.Seeds.Weight) || c.Seeds.Weight < 0, "key seeds.weight: must be ≥ 0"},
 		{!(c.Labels.Noise >= 0 && c.Labels.Noise <= 1), "key labels.noise: must be in [0, 1]"},
+		{c.Labels.ReplaceWith != "dirichlet" && c.Labels.ReplaceWith != "uniform", "key labels.replace_with: want dirichlet or uniform"},
 		{c.Eval.Batch < 0, "key eval.batch: must be ≥ 0"},
 		{c.KMeans.NInit < 1, "key kmeans.n_init: must be ≥ 1"},
 		{c.KMeans.MaxIters < 1, "key kmeans.max_iters: must be ≥ 1"},

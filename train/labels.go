@@ -68,10 +68,20 @@ func seedMask(seed int64, labels []int, fraction float64) ([]bool, int, error) {
 	return mask, m, nil
 }
 
-// noisyLabels returns the N×K soft labels of Figure 2's noise model (the paper does not state it; this is the project's choice): example i keeps its
-// one-hot label e_{label_i} with probability 1−η, and otherwise gets y ~ Dirichlet(1_K), drawn as
-// normalised independent Exp(1) variables. It also returns how many labels were replaced.
-func noisyLabels(seed int64, labels []int, k int, eta float64) ([]float64, int, error) {
+// noisyLabels returns the N×K soft labels of Figure 2's noise model (the paper does not state it;
+// this is the project's choice): example i keeps its one-hot label e_{label_i} with probability
+// 1−η, and otherwise gets
+//
+//	replaceWith "dirichlet": y ~ Dirichlet(1_K), drawn as normalised independent Exp(1) variables;
+//	replaceWith "uniform":   y = 1_K/K, the label that carries no class information (the collision
+//	                         CE's gradient σ − σ⊙y/(σᵀy) is then exactly 0, Shannon CE's is σ − y).
+//
+// Which examples are replaced depends only on the seed and η, not on replaceWith. It also returns
+// how many labels were replaced.
+func noisyLabels(seed int64, labels []int, k int, eta float64, replaceWith string) ([]float64, int, error) {
+	if replaceWith != "dirichlet" && replaceWith != "uniform" {
+		return nil, 0, fmt.Errorf("replaced labels: %q, want dirichlet or uniform", replaceWith)
+	}
 	r := newRand(seed, streamNoise, 0)
 	y := make([]float64, len(labels)*k)
 	replaced := 0
@@ -85,13 +95,18 @@ func noisyLabels(seed int64, labels []int, k int, eta float64) ([]float64, int, 
 			continue
 		}
 		replaced++
+		// The Dirichlet draw is made for both models so that the same examples are replaced.
 		var sum float64
 		for j := range row {
 			row[j] = r.ExpFloat64()
 			sum += row[j]
 		}
 		for j := range row {
-			row[j] /= sum
+			if replaceWith == "uniform" {
+				row[j] = 1 / float64(k)
+			} else {
+				row[j] /= sum
+			}
 		}
 	}
 	return y, replaced, nil

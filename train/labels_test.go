@@ -63,7 +63,7 @@ func TestNoisyLabels(t *testing.T) {
 		labels[i] = i % k
 	}
 	for _, eta := range []float64{0, 0.3, 1} {
-		y, replaced, err := noisyLabels(1, labels, k, eta)
+		y, replaced, err := noisyLabels(1, labels, k, eta, "dirichlet")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +102,46 @@ func TestNoisyLabels(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := noisyLabels(1, []int{0, -1}, 2, 0.5); err == nil {
+	if _, _, err := noisyLabels(1, []int{0, -1}, 2, 0.5, "dirichlet"); err == nil {
 		t.Fatal("want an error for an unknown label")
+	}
+	if _, _, err := noisyLabels(1, []int{0, 1}, 2, 0.5, "gaussian"); err == nil {
+		t.Fatal("want an error for an unknown replacement")
+	}
+}
+
+// TestNoisyLabelsUniform: replace_with uniform replaces the same examples as dirichlet (same seed
+// and η), each with exactly 1/K, and keeps the other rows identical.
+func TestNoisyLabelsUniform(t *testing.T) {
+	const n, k, eta = 5000, 4, 0.6
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = (7 * i) % k
+	}
+	yd, rd, err := noisyLabels(3, labels, k, eta, "dirichlet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yu, ru, err := noisyLabels(3, labels, k, eta, "uniform")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != ru {
+		t.Fatalf("replaced %d (dirichlet) against %d (uniform)", rd, ru)
+	}
+	for i := 0; i < n; i++ {
+		d, u := yd[i*k:(i+1)*k], yu[i*k:(i+1)*k]
+		if d[labels[i]] == 1 {
+			if !slices.Equal(d, u) {
+				t.Fatalf("row %d: kept one-hot %v, uniform model has %v", i, d, u)
+			}
+			continue
+		}
+		for _, v := range u {
+			if v != 1/float64(k) {
+				t.Fatalf("row %d: replaced row %v, want all %g", i, u, 1/float64(k))
+			}
+		}
 	}
 }
 
