@@ -17,7 +17,7 @@ func newEvalCmd() *cobra.Command {
 	var split, backendSpec string
 	var batch int
 	var asJSON, table bool
-	var paper, plotPath string
+	var paper, plotPath, plotTitle string
 	var colLabels []string
 	var topt train.TableOptions
 	cmd := &cobra.Command{
@@ -61,7 +61,7 @@ as a PNG: one line per row value against the (numeric) column values, mean ± st
 				}
 				fmt.Fprint(out, s)
 				if plotPath != "" {
-					return train.PlotTable(args, topt, plotPath, "")
+					return train.PlotTable(args, topt, plotPath, plotTitle)
 				}
 				return nil
 			}
@@ -99,6 +99,7 @@ as a PNG: one line per row value against the (numeric) column values, mean ± st
 	f.StringVar(&topt.Metric, "metric", "acc", "with --table and --rows: acc, nmi, ari or all")
 	f.StringVar(&paper, "paper", "", "with --table and --rows: CSV of published values (row,column,value) shown beside ours")
 	f.StringVar(&plotPath, "plot", "", "with --table, --rows and --cols: also write a PNG plot of the grid (numeric column values on the x axis)")
+	f.StringVar(&plotTitle, "plot-title", "", "with --plot: the plot's title (default: METRIC against COLS)")
 	f.StringArrayVar(&colLabels, "col-label", nil, "with --table: VALUE=LABEL names a column in the header (repeatable)")
 	return cmd
 }
