@@ -71,7 +71,8 @@ for ds in $DATASETS; do
     echo
     echo "### Figure 2 on $ds, labels replaced by $rep ($BUDGET budget): plain accuracy mean (population std) over runs, in %"
     "$CCT" eval --table --rows loss --cols labels.noise --metric acc --paper scripts/paper/figure2.csv \
-      --plot "$RUNS_DIR/figure2-$ds-$rep.png" "${dirs[@]}"
+      --plot "$RUNS_DIR/figure2-$ds-$rep.png" --plot-title "Figure 2, $ds: labels replaced by $rep with probability η" \
+      "${dirs[@]}"
     echo "plot: $RUNS_DIR/figure2-$ds-$rep.png"
   done
   done_any=1
