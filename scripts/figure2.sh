@@ -6,8 +6,8 @@
 #   dirichlet  y ~ Dirichlet(1_K) (the default of labels.replace_with)
 #   uniform    y = 1/K, a label that says nothing about the class
 # The same examples are replaced under both, and η = 0 is run once for both.
-# For each dataset and replacement model it prints a markdown table of test plain accuracy (no matching: output c is
-# trained to be class c) mean (population std, divide by n) over the runs, in %, the paper's value
+# For each dataset and replacement model it prints a markdown table of test plain accuracy (no
+# matching: output c is trained to be class c) mean (population std, divide by n) over the runs, in %, the paper's value
 # beside ours (the paper gives Figure 2 only as a plot, so its cells are empty), and writes the plot
 # figure2-DATASET-REPLACE.png (accuracy against η, one line per loss, ±std bars) into RUNS_DIR.
 #
