@@ -34,6 +34,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"scope", "pseudolabel:\n  scope: dataset\n", nil, "key pseudolabel.scope"},
 		{"method", "pseudolabel:\n  method: sinkhorn\n", nil, "key pseudolabel.method"},
 		{"noise range", "labels:\n  noise: 1.5\n", nil, "key labels.noise"},
+		{"unknown replacement", "labels:\n  replace_with: gaussian\n", nil, "key labels.replace_with"},
 		{"set unknown", "", []string{"optim.nope=1"}, "unknown key optim.nope"},
 		{"set bad value", "", []string{"epochs=many"}, "key epochs"},
 		{"set no equals", "", []string{"epochs"}, "key=value"},

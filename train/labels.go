@@ -72,16 +72,15 @@ func seedMask(seed int64, labels []int, fraction float64) ([]bool, int, error) {
 // this is the project's choice): example i keeps its one-hot label e_{label_i} with probability
 // 1−η, and otherwise gets
 //
-//	replaceWith "dirichlet": y ~ Dirichlet(1_K), drawn as normalised independent Exp(1) variables;
-//	replaceWith "uniform":   y = 1_K/K, the label that carries no class information (the collision
-//	                         CE's gradient σ − σ⊙y/(σᵀy) is then exactly 0, Shannon CE's is σ − y).
+//	uniform false (labels.replace_with: dirichlet): y ~ Dirichlet(1_K), drawn as normalised
+//	                    independent Exp(1) variables;
+//	uniform true  (labels.replace_with: uniform):   y = 1_K/K, the label that carries no class
+//	                    information (the collision CE's gradient σ − σ⊙y/(σᵀy) is then exactly 0,
+//	                    Shannon CE's is σ − y).
 //
-// Which examples are replaced depends only on the seed and η, not on replaceWith. It also returns
-// how many labels were replaced.
-func noisyLabels(seed int64, labels []int, k int, eta float64, replaceWith string) ([]float64, int, error) {
-	if replaceWith != "dirichlet" && replaceWith != "uniform" {
-		return nil, 0, fmt.Errorf("replaced labels: %q, want dirichlet or uniform", replaceWith)
-	}
+// Which examples are replaced depends only on the seed and η, not on uniform. It also returns how
+// many labels were replaced.
+func noisyLabels(seed int64, labels []int, k int, eta float64, uniform bool) ([]float64, int, error) {
 	r := newRand(seed, streamNoise, 0)
 	y := make([]float64, len(labels)*k)
 	replaced := 0
@@ -101,12 +100,14 @@ func noisyLabels(seed int64, labels []int, k int, eta float64, replaceWith strin
 			row[j] = r.ExpFloat64()
 			sum += row[j]
 		}
-		for j := range row {
-			if replaceWith == "uniform" {
-				row[j] = 1 / float64(k)
-			} else {
-				row[j] /= sum
+		if uniform {
+			sum = float64(k)
+			for j := range row {
+				row[j] = 1
 			}
+		}
+		for j := range row {
+			row[j] /= sum
 		}
 	}
 	return y, replaced, nil

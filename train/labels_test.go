@@ -63,7 +63,7 @@ func TestNoisyLabels(t *testing.T) {
 		labels[i] = i % k
 	}
 	for _, eta := range []float64{0, 0.3, 1} {
-		y, replaced, err := noisyLabels(1, labels, k, eta, "dirichlet")
+		y, replaced, err := noisyLabels(1, labels, k, eta, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,11 +102,8 @@ func TestNoisyLabels(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := noisyLabels(1, []int{0, -1}, 2, 0.5, "dirichlet"); err == nil {
+	if _, _, err := noisyLabels(1, []int{0, -1}, 2, 0.5, false); err == nil {
 		t.Fatal("want an error for an unknown label")
-	}
-	if _, _, err := noisyLabels(1, []int{0, 1}, 2, 0.5, "gaussian"); err == nil {
-		t.Fatal("want an error for an unknown replacement")
 	}
 }
 
@@ -118,11 +115,11 @@ func TestNoisyLabelsUniform(t *testing.T) {
 	for i := range labels {
 		labels[i] = (7 * i) % k
 	}
-	yd, rd, err := noisyLabels(3, labels, k, eta, "dirichlet")
+	yd, rd, err := noisyLabels(3, labels, k, eta, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	yu, ru, err := noisyLabels(3, labels, k, eta, "uniform")
+	yu, ru, err := noisyLabels(3, labels, k, eta, true)
 	if err != nil {
 		t.Fatal(err)
 	}

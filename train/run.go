@@ -228,7 +228,7 @@ func (r *runner) usesDatasetY() bool {
 func (r *runner) prepareTargets() error {
 	cfg, k := r.cfg, r.k
 	if cfg.method().targets == labelTargets {
-		y, _, err := noisyLabels(r.seed, r.train.Labels, k, cfg.Labels.Noise, cfg.Labels.ReplaceWith)
+		y, _, err := noisyLabels(r.seed, r.train.Labels, k, cfg.Labels.Noise, cfg.Labels.ReplaceWith == "uniform")
 		if err != nil {
 			return fmt.Errorf("loss %s on %s: %v", cfg.Loss, r.train.Name, err)
 		}
